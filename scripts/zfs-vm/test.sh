@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs zfsctl's real-ZFS tests inside a VM with OpenZFS, and fails when any of
+# them fails or when they did not really run.
+#
+#   scripts/zfs-vm/test.sh
+#
+# Steps: setup (quick when done before), build the zfsctl test binaries on the
+# host, then `cargo test -p zfsctl --test real_zfs` with scripts/zfs-vm/run as
+# the cargo runner, so that the test binary runs in the VM. The tests get
+# ZFSCTL_REQUIRE_ZFS=1: a test that would skip for want of /dev/zfs fails
+# instead. As a second guard this script fails when the run reports no passed
+# test at all.
+#
+# Suitable for CI: runs as root, reads no stdin, prints progress on stderr.
+# Time: 20 to 40 seconds for setup and the VM once setup is done, plus the
+# build; about 15 to 35 minutes on a fresh machine, mostly the dkms build of
+# the zfs module. Extra arguments go to the test binary (e.g. a test name).
+set -euo pipefail
+
+harness_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+workspace_dir=$(cd "$harness_dir/../.." && pwd)
+started=$SECONDS
+
+log() { printf 'zfs-vm test %(%H:%M:%S)T: %s\n' -1 "$*" >&2; }
+
+"$harness_dir/setup" </dev/null
+
+cd "$workspace_dir"
+log "building the zfsctl test binaries"
+cargo test -p zfsctl --no-run </dev/null
+
+log "running zfsctl's real_zfs tests in the VM"
+export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER=$harness_dir/run
+export ZFSCTL_REQUIRE_ZFS=1
+export ZFSVM_TIMEOUT=${ZFSVM_TIMEOUT:-900}
+transcript=$(mktemp "${TMPDIR:-/tmp}/cagebun-zfsvm-test.XXXXXX")
+trap 'rm -f "$transcript"' EXIT
+status=0
+cargo test -p zfsctl --test real_zfs -- "$@" </dev/null | tee "$transcript" || status=${PIPESTATUS[0]}
+
+if [ "$status" != 0 ]; then
+	log "FAILED: cargo test exited with $status after $((SECONDS - started))s"
+	exit "$status"
+fi
+passed=$(sed -n 's/^test result: ok\. \([0-9]*\) passed.*/\1/p' "$transcript" | awk '{ n += $1 } END { print n + 0 }')
+if [ "$passed" = 0 ]; then
+	log "FAILED: no real-ZFS test passed (none ran, or all were ignored or filtered out)"
+	exit 1
+fi
+log "ok: $passed real-ZFS tests passed in the VM, $((SECONDS - started))s in all"
