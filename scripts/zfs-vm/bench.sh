@@ -16,7 +16,8 @@
 #
 #   scripts/zfs-vm/bench.sh [--shell-only]
 #
-# --shell-only leaves out (a). Environment: BENCH_DATASETS (1000),
+# --shell-only leaves out (a); ZFSCTL_BENCH_BINARY names an already built
+# zfs-props-bench to use instead of building it. Environment: BENCH_DATASETS (1000),
 # BENCH_PROPERTIES (40), BENCH_ROUNDS (5), BENCH_PER_DATASET_ROUNDS (rounds that
 # also run (b), 3), plus the VM settings of scripts/zfs-vm/run. Not a test: it
 # prints figures and fails only when a way returns wrong or missing values.
@@ -56,6 +57,8 @@ create_datasets() {
 			options+=(-o "$name=value-$index-${name#"$property_prefix"}")
 		done < <(property_names)
 		zfs create "${options[@]}" "$(printf '%s/jail%04d' "$parent" "$index")"
+		[ $((index % 100)) != 0 ] ||
+			printf 'created %d datasets, %.0f s\n' "$index" "$(ms_between "$started" "$(now_ns)" | awk '{ print $1 / 1000 }')" >&2
 	done
 	printf 'created %d datasets with %d user properties each in %.1f s\n' \
 		"$BENCH_DATASETS" "$BENCH_PROPERTIES" "$(ms_between "$started" "$(now_ns)" | awk '{ print $1 / 1000 }')"
@@ -66,7 +69,7 @@ ms_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f\n", (b - a) / 1e6 }
 # Each way writes what it read to stdout. Only the way runs in the timed span;
 # its output goes to a file in the guest's RAM and is checked afterwards: the
 # count of values that create_datasets set proves it read everything.
-way_a() { "$ZFSCTL_BENCH_BINARY" "$parent"; }
+way_a() { "$ZFSCTL_BENCH_BINARY" "$parent" --props "$(property_names | paste -sd,)"; }
 
 way_b() {
 	local dataset
@@ -113,6 +116,17 @@ inside_vm() {
 		done
 	done
 	report timings
+	[ -z "${ZFSCTL_BENCH_BINARY:-}" ] || walk_times_in_process
+}
+
+# Where (a)'s time goes: five walks in one process, so that only the first pays
+# for starting the process and loading libzfs, for both read modes.
+walk_times_in_process() {
+	printf '\n(a) in one process, five walks each (ms):\n'
+	printf '  named user properties (Dataset::list): %s\n' "$("$ZFSCTL_BENCH_BINARY" "$parent" \
+		--props "$(property_names | paste -sd,)" --repeat 5 2>&1 >/dev/null | awk '{ printf "%s ", $3 }')"
+	printf '  all user properties (Dataset::user_props): %s\n' "$("$ZFSCTL_BENCH_BINARY" "$parent" \
+		--repeat 5 2>&1 >/dev/null | awk '{ printf "%s ", $3 }')"
 }
 
 report() {
@@ -156,7 +170,7 @@ on_host() {
 	export ZFSVM_TIMEOUT=${ZFSVM_TIMEOUT:-3600}
 	export ZFSVM_PASS_ENV="BENCH_DATASETS BENCH_PROPERTIES BENCH_ROUNDS BENCH_PER_DATASET_ROUNDS ZFSCTL_BENCH_BINARY ${ZFSVM_PASS_ENV:-}"
 	"$harness_dir/setup"
-	if [ $shell_only = 0 ]; then
+	if [ $shell_only = 0 ] && [ -z "${ZFSCTL_BENCH_BINARY:-}" ]; then
 		cargo build --release --manifest-path "$workspace_dir/Cargo.toml" --example zfs-props-bench
 		export ZFSCTL_BENCH_BINARY=$workspace_dir/target/release/examples/zfs-props-bench
 	fi
