@@ -19,7 +19,7 @@
 # --shell-only leaves out (a); ZFSCTL_BENCH_BINARY names an already built
 # zfs-props-bench to use instead of building it. Environment: BENCH_DATASETS (1000),
 # BENCH_PROPERTIES (40), BENCH_ROUNDS (5), BENCH_PER_DATASET_ROUNDS (rounds that
-# also run (b), 3), plus the VM settings of scripts/zfs-vm/run. Not a test: it
+# also run (b), 3), BENCH_CREATE_JOBS (concurrent zfs create processes, 8), plus the VM settings of scripts/zfs-vm/run. Not a test: it
 # prints figures and fails only when a way returns wrong or missing values.
 set -euo pipefail
 
@@ -30,6 +30,7 @@ BENCH_DATASETS=${BENCH_DATASETS:-1000}
 BENCH_PROPERTIES=${BENCH_PROPERTIES:-40}
 BENCH_ROUNDS=${BENCH_ROUNDS:-5}
 BENCH_PER_DATASET_ROUNDS=${BENCH_PER_DATASET_ROUNDS:-3}
+BENCH_CREATE_JOBS=${BENCH_CREATE_JOBS:-8}
 property_prefix=cagebun.bench:p
 parent=benchpool/jails
 
@@ -44,24 +45,31 @@ property_names() {
 	done
 }
 
+# One `zfs create -o p01=... -o p40=... DATASET` per dataset, which also mounts
+# it, BENCH_CREATE_JOBS at a time: every create waits for a transaction group
+# to sync, and concurrent creates share one.
 create_datasets() {
-	local started index options=() name
+	local started
 	truncate -s 8G /run/benchpool.vdev
 	zpool create -f -O mountpoint=/benchpool benchpool /run/benchpool.vdev
 	zfs create "$parent"
 
 	started=$(now_ns)
-	for ((index = 1; index <= BENCH_DATASETS; index++)); do
-		options=()
-		while read -r name; do
-			options+=(-o "$name=value-$index-${name#"$property_prefix"}")
-		done < <(property_names)
-		zfs create "${options[@]}" "$(printf '%s/jail%04d' "$parent" "$index")"
-		[ $((index % 100)) != 0 ] ||
-			printf 'created %d datasets, %.0f s\n' "$index" "$(ms_between "$started" "$(now_ns)" | awk '{ print $1 / 1000 }')" >&2
-	done
-	printf 'created %d datasets with %d user properties each in %.1f s\n' \
-		"$BENCH_DATASETS" "$BENCH_PROPERTIES" "$(ms_between "$started" "$(now_ns)" | awk '{ print $1 / 1000 }')"
+	seq 1 "$BENCH_DATASETS" | xargs -P "$BENCH_CREATE_JOBS" -I '{}' bash "$0" --create-one '{}'
+	printf 'created and mounted %d datasets with %d user properties each in %.1f s (%d zfs create at a time)\n' \
+		"$BENCH_DATASETS" "$BENCH_PROPERTIES" "$(ms_between "$started" "$(now_ns)" | awk '{ print $1 / 1000 }')" \
+		"$BENCH_CREATE_JOBS"
+	[ "$(zfs list -r -H -o name "$parent" | wc -l)" = $((BENCH_DATASETS + 1)) ] ||
+		{ echo "the pool does not hold $BENCH_DATASETS datasets under $parent" >&2; return 1; }
+}
+
+create_one_dataset() {
+	local index=$1 options=() name
+	while read -r name; do
+		options+=(-o "$name=value-$index-${name#"$property_prefix"}")
+	done < <(property_names)
+	zfs create "${options[@]}" "$(printf '%s/jail%04d' "$parent" "$index")"
+	[ $((index % 100)) != 0 ] || echo "created jail$index" >&2
 }
 
 ms_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f\n", (b - a) / 1e6 }'; }
@@ -69,7 +77,7 @@ ms_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f\n", (b - a) / 1e6 }
 # Each way writes what it read to stdout. Only the way runs in the timed span;
 # its output goes to a file in the guest's RAM and is checked afterwards: the
 # count of values that create_datasets set proves it read everything.
-way_a() { "$ZFSCTL_BENCH_BINARY" "$parent" --props "$(property_names | paste -sd,)"; }
+way_a() { "$ZFSCTL_BENCH_BINARY" read "$parent" --props "$(property_names | paste -sd,)"; }
 
 way_b() {
 	local dataset
@@ -123,9 +131,9 @@ inside_vm() {
 # for starting the process and loading libzfs, for both read modes.
 walk_times_in_process() {
 	printf '\n(a) in one process, five walks each (ms):\n'
-	printf '  named user properties (Dataset::list): %s\n' "$("$ZFSCTL_BENCH_BINARY" "$parent" \
+	printf '  named user properties (Dataset::list): %s\n' "$("$ZFSCTL_BENCH_BINARY" read "$parent" \
 		--props "$(property_names | paste -sd,)" --repeat 5 2>&1 >/dev/null | awk '{ printf "%s ", $3 }')"
-	printf '  all user properties (Dataset::user_props): %s\n' "$("$ZFSCTL_BENCH_BINARY" "$parent" \
+	printf '  all user properties (Dataset::user_props): %s\n' "$("$ZFSCTL_BENCH_BINARY" read "$parent" \
 		--repeat 5 2>&1 >/dev/null | awk '{ printf "%s ", $3 }')"
 }
 
@@ -168,7 +176,7 @@ on_host() {
 	export ZFSVM_MEM_MIB=${ZFSVM_MEM_MIB:-6144}
 	export ZFSVM_ARC_MAX=${ZFSVM_ARC_MAX:-3221225472}
 	export ZFSVM_TIMEOUT=${ZFSVM_TIMEOUT:-3600}
-	export ZFSVM_PASS_ENV="BENCH_DATASETS BENCH_PROPERTIES BENCH_ROUNDS BENCH_PER_DATASET_ROUNDS ZFSCTL_BENCH_BINARY ${ZFSVM_PASS_ENV:-}"
+	export ZFSVM_PASS_ENV="BENCH_DATASETS BENCH_PROPERTIES BENCH_ROUNDS BENCH_PER_DATASET_ROUNDS BENCH_CREATE_JOBS ZFSCTL_BENCH_BINARY ${ZFSVM_PASS_ENV:-}"
 	"$harness_dir/setup"
 	if [ $shell_only = 0 ] && [ -z "${ZFSCTL_BENCH_BINARY:-}" ]; then
 		cargo build --release --manifest-path "$workspace_dir/Cargo.toml" --example zfs-props-bench
@@ -180,6 +188,8 @@ on_host() {
 
 if [ "${1:-}" = --inside-vm ]; then
 	inside_vm
+elif [ "${1:-}" = --create-one ]; then
+	create_one_dataset "$2"
 else
 	on_host "$@"
 fi
