@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by setup, run, test.sh and bench.sh: the settings every step of the
 # real-ZFS VM harness agrees on. Each one can be overridden from the environment.
 
