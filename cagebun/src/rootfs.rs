@@ -156,7 +156,7 @@ impl FileMode {
     /// [`InvalidModeError`] naming `mode` when it has bits above `0o7777`.
     ///
     /// References: `chmod(2)`.
-    pub fn new(mode: u32) -> Result<Self, InvalidModeError> {
+    pub const fn new(mode: u32) -> Result<Self, InvalidModeError> {
         if mode & !0o7777 == 0 {
             Ok(Self(mode))
         } else {
