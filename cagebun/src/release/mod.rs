@@ -12,7 +12,7 @@
 //!
 //! ```no_run
 //! use cagebun::release::{
-//!     Arch, DirectoryTarget, DistSetName, DistSite, ReleaseInstaller, ReleaseName,
+//!     Arch, DirectoryTarget, DistSetName, DistSite, ProgressEvent, ReleaseInstaller, ReleaseName,
 //!     TerminalProgress,
 //! };
 //!
@@ -20,7 +20,7 @@
 //! let arch = Arch::new("amd64")?;
 //! let site = DistSite::for_release("https://mirror.example/pub/FreeBSD", &release, &arch)?;
 //! let mut bar = TerminalProgress::for_stderr();
-//! let mut show = |event: &_| bar.observe(event);
+//! let mut show = |event: &ProgressEvent<'_>| bar.observe(event);
 //! let installed = ReleaseInstaller::new(release, arch, site, "/var/cache/cagebun")
 //!     .with_set(DistSetName::new("lib32.txz")?)
 //!     .with_progress(&mut show)
