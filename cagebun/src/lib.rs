@@ -4,3 +4,5 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod release;
+pub mod rootfs;
