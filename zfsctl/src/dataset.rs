@@ -294,8 +294,9 @@ impl<'z> Dataset<'z> {
 
     /// Destroys the dataset, unmounting it first. With `recursive`, its
     /// descendants and all their snapshots go first (`zfs destroy -r`);
-    /// without, a dataset that has children or snapshots is refused by
-    /// libzfs. A pool's root dataset is refused with [`Error::PoolRoot`].
+    /// without, a dataset that has children or snapshots is refused with
+    /// [`Error::HasDependents`] before anything is unmounted. A pool's root
+    /// dataset is refused with [`Error::PoolRoot`].
     ///
     /// Clones of the snapshots outside this tree are not destroyed
     /// (`zfs destroy -R`); such a snapshot makes the call fail partway, with
@@ -308,13 +309,21 @@ impl<'z> Dataset<'z> {
         if self.name.is_pool_root() {
             return Err(Error::PoolRoot(self.name));
         }
-        if recursive {
-            for child in self.children()? {
-                child.destroy(true)?;
-            }
-            for snap in self.snapshots()? {
-                snap.destroy(false)?;
-            }
+        let (children, snapshots) = (self.children()?, self.snapshots()?);
+        if !recursive && (!children.is_empty() || !snapshots.is_empty()) {
+            return Err(Error::HasDependents {
+                dataset: self.name,
+                children: children.len(),
+                snapshots: snapshots.len(),
+            });
+        }
+
+        // Depth first: descendants, then this dataset's snapshots, then itself.
+        for child in children {
+            child.destroy(true)?;
+        }
+        for snap in snapshots {
+            snap.destroy(false)?;
         }
         if self.kind() == DatasetKind::Filesystem && self.is_mounted() {
             self.unmount()?;
@@ -329,7 +338,7 @@ impl<'z> Dataset<'z> {
         Ok(())
     }
 
-    /// The child filesystems and volumes, one level down.
+    /// The child filesystems and volumes, one level down, sorted by name.
     ///
     /// References: libzfs `zfs_iter_filesystems_v2` (2.2+) or
     /// `zfs_iter_filesystems` (2.1).
@@ -337,7 +346,8 @@ impl<'z> Dataset<'z> {
     pub fn children(&self) -> Result<Vec<Dataset<'z>>> {
         debug!(dataset = %self.name, flags = 0, "zfs_iter_filesystems()");
         let (rc, handles) = self.handle.children();
-        let children = adopt_all(self.zfs, handles)?;
+        let mut children = adopt_all(self.zfs, handles)?;
+        children.sort_by(|a, b| a.name.cmp(&b.name));
         if rc != 0 {
             return Err(self.fail("zfs_iter_filesystems"));
         }
@@ -360,7 +370,9 @@ impl<'z> Dataset<'z> {
     }
 
     /// Lists this dataset and, with `recursive`, all its descendant
-    /// filesystems and volumes (parents before children, as `zfs list -r`),
+    /// filesystems and volumes (each parent first, then its children in name
+    /// order, which is `zfs list -r`'s order unless a sibling's name sorts
+    /// before `/`, e.g. `a-b` beside `a/x`),
     /// with the properties `props`, in one walk over open handles.
     ///
     /// User properties are read from one `zfs_get_user_props` nvlist per

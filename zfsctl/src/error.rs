@@ -92,6 +92,18 @@ pub enum Error {
     /// Destroying a pool's root dataset was asked; only `zpool destroy` may.
     #[error("{0}: refusing to destroy a pool's root dataset")]
     PoolRoot(DatasetName),
+    /// A non-recursive destroy of a dataset that has children or snapshots.
+    #[error(
+        "{dataset}: zfs_destroy: has {children} children and {snapshots} snapshots; destroy recursively"
+    )]
+    HasDependents {
+        /// The dataset.
+        dataset: DatasetName,
+        /// How many child filesystems and volumes it has.
+        children: usize,
+        /// How many snapshots it has.
+        snapshots: usize,
+    },
     /// The name has the wrong kind for the operation (a snapshot where a
     /// filesystem is needed, or the reverse).
     #[error("{dataset}: {operation}: expected {expected}")]
