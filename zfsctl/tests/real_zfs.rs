@@ -527,3 +527,79 @@ fn send_and_receive_full_and_incremental() {
         Err(Error::WrongKind { .. })
     ));
 }
+
+#[test]
+fn iocage_settings_round_trip() {
+    use zfsctl::iocage::{IocageJail, IocageWarning};
+    let Some(pool) = TestPool::create("iocage") else {
+        return;
+    };
+    let zfs = Zfs::open().unwrap();
+    let jail = pool.ds("iocage/jails/mq");
+    run(&["zfs", "create", "-p", jail.as_str()]);
+
+    // Properties as the shell version left them, written by zfs(8).
+    let pool_jails = pool.ds("iocage/jails");
+    run(&[
+        "zfs",
+        "set",
+        "org.freebsd.iocage:release=10.3-RELEASE",
+        jail.as_str(),
+    ]);
+    run(&[
+        "zfs",
+        "set",
+        "org.freebsd.iocage:host_hostname=mq",
+        jail.as_str(),
+    ]);
+    run(&[
+        "zfs",
+        "set",
+        "org.freebsd.iocage:ip6_addr=em0|2001:db8::5",
+        jail.as_str(),
+    ]);
+    run(&[
+        "zfs",
+        "set",
+        "org.freebsd.iocage:host_hostuuid=mq",
+        jail.as_str(),
+    ]);
+    run(&[
+        "zfs",
+        "set",
+        "org.freebsd.iocage:type=jail",
+        pool_jails.as_str(),
+    ]);
+
+    let ds = zfs.dataset(&jail).unwrap();
+    let (mut settings, warnings) = IocageJail::read(&ds);
+    assert_eq!(warnings, [IocageWarning::Missing("cloned_release")]);
+    assert_eq!(settings.release(), Some("10.3-RELEASE"));
+    assert_eq!(settings.cloned_release(), None);
+    assert_eq!(settings.hostname(), Some("mq"));
+    assert_eq!(settings.get("defaultrouter6"), Some("none"));
+    assert_eq!(settings.get("type"), Some("jail"));
+
+    // Writing back stores explicit values only and removes unset ones.
+    settings
+        .set("cloned_release", Some("10.3-RELEASE"))
+        .unwrap();
+    settings.set("ip6_addr", None).unwrap();
+    settings.write(&ds).unwrap();
+    assert_eq!(
+        zfs_get("org.freebsd.iocage:cloned_release", &jail),
+        pair("10.3-RELEASE", "local")
+    );
+    assert_eq!(
+        zfs_get("org.freebsd.iocage:ip6_addr", &jail),
+        pair("-", "-")
+    );
+    assert_eq!(
+        zfs_get("org.freebsd.iocage:defaultrouter6", &jail),
+        pair("-", "-")
+    );
+    assert_eq!(
+        zfs_get("org.freebsd.iocage:release", &jail),
+        pair("10.3-RELEASE", "local")
+    );
+}
