@@ -43,12 +43,14 @@
 //!   symbol and soname choice but were only checked by compiling.
 
 #![deny(unsafe_op_in_unsafe_fn)]
+#![deny(unsafe_code)]
 
 mod dataset;
 mod error;
 pub mod iocage;
 mod name;
 mod property;
+#[allow(unsafe_code)]
 mod sys;
 mod user_prop;
 mod zfs;
