@@ -176,9 +176,11 @@ fn chown_by_name_on_this_host() {
         return;
     }
     let rabbitmq_gid = ids("rabbitmq").unwrap().gid.as_raw();
-    let mut spec = CageSpec::default();
     // Debian has no wheel group.
-    spec.system_group = AccountName::new("root").unwrap();
+    let mut spec = CageSpec {
+        system_group: AccountName::new("root").unwrap(),
+        ..CageSpec::default()
+    };
     spec.spiped.key_group = AccountName::new("root").unwrap();
     let plan = spec.plan().unwrap();
     let dir = tempfile::tempdir().unwrap();
