@@ -694,7 +694,12 @@ fn toml_error(text: &str, source_name: &str, error: &toml::de::Error) -> SpecErr
         source_name: source_name.to_owned(),
         line,
         column,
-        key: key_at_line(text, line),
+        // A missing field has no line of its own; its span covers the table.
+        key: if error.message().starts_with("missing field") {
+            None
+        } else {
+            key_at_line(text, line)
+        },
         message: error.message().trim().to_owned(),
     }
 }

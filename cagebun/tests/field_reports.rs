@@ -104,6 +104,15 @@ fn toml_errors_name_key_and_line() {
 }
 
 #[test]
+fn missing_field_is_named_without_a_wrong_key() {
+    let err = CageSpec::from_toml_str("name = \"rabbit\"\n", "cage.toml").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cage.toml: line 1, column 1: missing field `hostname`"
+    );
+}
+
+#[test]
 fn b23_epmd_address_is_the_ipv6_address_the_jail_owns() {
     let plan = ipv6_only("fd00::53").plan().unwrap();
     let env = text(&plan, FileRole::RabbitmqEnv);
