@@ -106,3 +106,80 @@ pub fn jls_document(rows: Vec<Json>) -> Json {
         "jail-information": { "jail": rows },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::Ipv4Addr;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::JailSys;
+
+    fn sample() -> JailInfo {
+        JailInfo::new(
+            Jid::from_raw(3).unwrap(),
+            vec![
+                ("jid".into(), Value::Int(3)),
+                (
+                    "host.hostname".into(),
+                    Value::String("mq.example.org".into()),
+                ),
+                ("path".into(), Value::String("/jails/mq".into())),
+                (
+                    "ip4.addr".into(),
+                    Value::Ipv4(vec![
+                        Ipv4Addr::new(192, 0, 2, 10),
+                        Ipv4Addr::new(10, 0, 0, 1),
+                    ]),
+                ),
+                ("persist".into(), Value::Bool(true)),
+                ("securelevel".into(), Value::Int(-1)),
+                ("vnet".into(), Value::JailSys(JailSys::Inherit)),
+            ],
+        )
+    }
+
+    #[test]
+    fn default_document_matches_jls_libxo_json() {
+        let doc = jls_document(vec![sample().default_row()]);
+        let expected = json!({
+            "__version": "2",
+            "jail-information": {
+                "jail": [{
+                    "jid": 3,
+                    "ipv4": "192.0.2.10",
+                    "hostname": "mq.example.org",
+                    "path": "/jails/mq"
+                }]
+            }
+        });
+        assert_eq!(doc, expected);
+    }
+
+    #[test]
+    fn all_parameters_row_matches_jls_n() {
+        let expected = json!({
+            "jid": "3",
+            "host.hostname": "mq.example.org",
+            "path": "/jails/mq",
+            "ip4.addr": ["192.0.2.10", "10.0.0.1"],
+            "persist": true,
+            "securelevel": "-1",
+            "vnet": "inherit"
+        });
+        assert_eq!(sample().all_params_row(), expected);
+    }
+
+    #[test]
+    fn a_jail_without_ipv4_prints_an_empty_address() {
+        let info = JailInfo::new(
+            Jid::from_raw(1).unwrap(),
+            vec![("jid".into(), Value::Int(1))],
+        );
+        assert_eq!(
+            info.default_row(),
+            json!({"jid": 1, "ipv4": "", "hostname": "", "path": ""})
+        );
+    }
+}
