@@ -14,7 +14,7 @@
 //!   [`Hostname`], [`EnforceStatfs`], [`Ipv6Addrs`], ...): a value that
 //!   exists is valid for the kernel.
 //! - [`JailSpec`]: the parameters of one jail_set(2) call, checked as a
-//!   whole; [`Jail`]: a running jail (FreeBSD only); [`JailCommandExt`]:
+//!   whole; `Jail`: a running jail (FreeBSD only); `JailCommandExt`:
 //!   run a program inside one (FreeBSD only).
 //!
 //! # Platforms
@@ -26,7 +26,7 @@
 //! # Limitations
 //!
 //! - Jails are created with `persist` only, never with `JAIL_ATTACH`;
-//!   attach afterwards with [`JailCommandExt`] or [`Jail::attach`].
+//!   attach afterwards with `JailCommandExt` or `Jail::attach`.
 //! - At most 255 addresses per family are read back by jail_get(2).
 //! - Limits that depend on the parent jail (securelevel, enforce_statfs or
 //!   children.max below the parent's, addresses outside the parent's list,

@@ -8,7 +8,7 @@ use crate::param::{Access, ParamError, ParamType, Value, known_param};
 use crate::spec::SetMode;
 
 /// A source of parameter types: the kernel's sysctl tree on FreeBSD
-/// ([`KernelParams`]), or a fixed table in tests.
+/// (`KernelParams`), or a fixed table in tests.
 ///
 /// References: sysctl(8) `security.jail.param`.
 pub trait ParamProbe {
