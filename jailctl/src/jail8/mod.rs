@@ -10,6 +10,7 @@
 //! - [`lifecycle`]: start and stop composed from the above, undoing a
 //!   failed start step by step, over the [`command::CommandRunner`] and
 //!   [`lifecycle::KernelJails`] traits.
+//! - [`conf`]: jail.conf(5) parsed to statements and rendered back.
 //! - [`recording`]: a host that records operations, for tests.
 //!
 //! Everything here builds and is tested on any platform; only the real
@@ -21,6 +22,7 @@
 pub mod address;
 pub mod alias;
 pub mod command;
+pub mod conf;
 pub mod exec;
 pub mod lifecycle;
 pub mod mount;
