@@ -6,10 +6,12 @@
 #
 # Steps: setup (quick when done before), build the zfsctl test binaries on the
 # host, then `cargo test -p zfsctl --test real_zfs` with scripts/zfs-vm/run as
-# the cargo runner, so that the test binary runs in the VM. The tests get
-# ZFSCTL_REQUIRE_ZFS=1: a test that would skip for want of /dev/zfs fails
-# instead. As a second guard this script fails when the run reports no passed
-# test at all.
+# the cargo runner, so that the test binary runs in the VM. The VM itself
+# refuses to start the command when /dev/zfs is missing. The tests get
+# ZFSCTL_REQUIRE_ZFS=1, for tests that fail instead of skipping when it is set.
+# They run with --show-output, and this script fails when any test printed a
+# line starting with "skipped" (the way zfsctl's tests say they returned early)
+# or when the run reports no passed test at all.
 #
 # Suitable for CI: runs as root, reads no stdin, prints progress on stderr.
 # Time: 20 to 40 seconds for setup and the VM once setup is done, plus the
@@ -36,11 +38,16 @@ export ZFSVM_TIMEOUT=${ZFSVM_TIMEOUT:-900}
 transcript=$(mktemp "${TMPDIR:-/tmp}/cagebun-zfsvm-test.XXXXXX")
 trap 'rm -f "$transcript"' EXIT
 status=0
-cargo test -p zfsctl --test real_zfs -- "$@" </dev/null | tee "$transcript" || status=${PIPESTATUS[0]}
+cargo test -p zfsctl --test real_zfs -- --show-output "$@" </dev/null | tee "$transcript" || status=${PIPESTATUS[0]}
 
 if [ "$status" != 0 ]; then
 	log "FAILED: cargo test exited with $status after $((SECONDS - started))s"
 	exit "$status"
+fi
+if grep -qi '^skipped' "$transcript"; then
+	log "FAILED: tests skipped inside the VM:"
+	grep -i '^skipped' "$transcript" >&2
+	exit 1
 fi
 passed=$(sed -n 's/^test result: ok\. \([0-9]*\) passed.*/\1/p' "$transcript" | awk '{ n += $1 } END { print n + 0 }')
 if [ "$passed" = 0 ]; then
