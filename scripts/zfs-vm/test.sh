@@ -21,37 +21,49 @@ set -euo pipefail
 
 harness_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 workspace_dir=$(cd "$harness_dir/../.." && pwd)
-started=$SECONDS
 
 log() { printf 'zfs-vm test %(%H:%M:%S)T: %s\n' -1 "$*" >&2; }
 
-"$harness_dir/setup" </dev/null
+# Prints the number of passed tests in a cargo test transcript.
+passed_tests() {
+	sed -n 's/^test result: ok\. \([0-9]*\) passed.*/\1/p' "$1" | awk '{ n += $1 } END { print n + 0 }'
+}
 
-cd "$workspace_dir"
-log "building the zfsctl test binaries"
-cargo test -p zfsctl --no-run </dev/null
+main() {
+	local started=$SECONDS transcript status=0 passed
+	"$harness_dir/setup" </dev/null
 
-log "running zfsctl's real_zfs tests in the VM"
-export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER=$harness_dir/run
-export ZFSCTL_REQUIRE_ZFS=1
-export ZFSVM_TIMEOUT=${ZFSVM_TIMEOUT:-900}
-transcript=$(mktemp "${TMPDIR:-/tmp}/cagebun-zfsvm-test.XXXXXX")
-trap 'rm -f "$transcript"' EXIT
-status=0
-cargo test -p zfsctl --test real_zfs -- --show-output "$@" </dev/null | tee "$transcript" || status=${PIPESTATUS[0]}
+	cd "$workspace_dir"
+	log "building the zfsctl test binaries"
+	cargo test -p zfsctl --no-run </dev/null
 
-if [ "$status" != 0 ]; then
-	log "FAILED: cargo test exited with $status after $((SECONDS - started))s"
-	exit "$status"
-fi
-if grep -qi '^skipped' "$transcript"; then
-	log "FAILED: tests skipped inside the VM:"
-	grep -i '^skipped' "$transcript" >&2
-	exit 1
-fi
-passed=$(sed -n 's/^test result: ok\. \([0-9]*\) passed.*/\1/p' "$transcript" | awk '{ n += $1 } END { print n + 0 }')
-if [ "$passed" = 0 ]; then
-	log "FAILED: no real-ZFS test passed (none ran, or all were ignored or filtered out)"
-	exit 1
-fi
-log "ok: $passed real-ZFS tests passed in the VM, $((SECONDS - started))s in all"
+	log "running zfsctl's real_zfs tests in the VM"
+	export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER=$harness_dir/run
+	export ZFSCTL_REQUIRE_ZFS=1
+	export ZFSVM_TIMEOUT=${ZFSVM_TIMEOUT:-900}
+	transcript=$(mktemp "${TMPDIR:-/tmp}/cagebun-zfsvm-test.XXXXXX")
+	# shellcheck disable=SC2064 # the path is fixed now
+	trap "rm -f '$transcript'" EXIT
+	cargo test -p zfsctl --test real_zfs -- --show-output "$@" </dev/null |
+		tee "$transcript" || status=${PIPESTATUS[0]}
+
+	if [ "$status" != 0 ]; then
+		log "FAILED: cargo test exited with $status after $((SECONDS - started))s"
+		return "$status"
+	fi
+	if grep -qi '^skipped' "$transcript"; then
+		log "FAILED: tests skipped inside the VM:"
+		grep -i '^skipped' "$transcript" >&2
+		return 1
+	fi
+	passed=$(passed_tests "$transcript")
+	if [ "$passed" = 0 ]; then
+		log "FAILED: no real-ZFS test passed (none ran, or all were ignored or filtered out)"
+		return 1
+	fi
+	log "ok: $passed real-ZFS tests passed in the VM, $((SECONDS - started))s in all"
+}
+
+# One line, read whole before it runs: editing this file during a run cannot
+# change what the run does.
+main "$@"; exit
