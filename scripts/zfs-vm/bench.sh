@@ -19,8 +19,10 @@
 # --shell-only leaves out (a); ZFSCTL_BENCH_BINARY names an already built
 # zfs-props-bench to use instead of building it. Environment: BENCH_DATASETS (1000),
 # BENCH_PROPERTIES (40), BENCH_ROUNDS (5), BENCH_PER_DATASET_ROUNDS (rounds that
-# also run (b), 3), BENCH_CREATE_JOBS (concurrent zfs create processes, 8), plus the VM settings of scripts/zfs-vm/run. Not a test: it
+# also run (b), 3), BENCH_CREATE_JOBS (concurrent zfs create processes, 8),
+# BENCH_COUNT_CALLS=1 (count each way's processes and ZFS ioctls), plus the VM settings of scripts/zfs-vm/run. Not a test: it
 # prints figures and fails only when a way returns wrong or missing values.
+# shellcheck disable=SC2317 # the way_* functions are called by name
 set -euo pipefail
 
 harness_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -31,6 +33,7 @@ BENCH_PROPERTIES=${BENCH_PROPERTIES:-40}
 BENCH_ROUNDS=${BENCH_ROUNDS:-5}
 BENCH_PER_DATASET_ROUNDS=${BENCH_PER_DATASET_ROUNDS:-3}
 BENCH_CREATE_JOBS=${BENCH_CREATE_JOBS:-8}
+BENCH_COUNT_CALLS=${BENCH_COUNT_CALLS:-0}
 property_prefix=cagebun.bench:p
 parent=benchpool/jails
 
@@ -112,6 +115,9 @@ inside_vm() {
 	local ways=(c d) round way
 	[ -z "${ZFSCTL_BENCH_BINARY:-}" ] || ways=(a "${ways[@]}")
 	create_datasets
+	# One untimed run of each way first: the first exec of a binary reads it
+	# and its libraries from the host over 9p.
+	for way in "${ways[@]}" b; do "way_$way" >/dev/null; done
 	declare -A timings=()
 	for ((round = 1; round <= BENCH_ROUNDS; round++)); do
 		local this_round=("${ways[@]}")
@@ -125,6 +131,40 @@ inside_vm() {
 	done
 	report timings
 	[ -z "${ZFSCTL_BENCH_BINARY:-}" ] || walk_times_in_process
+	[ "$BENCH_COUNT_CALLS" != 1 ] || count_calls "${ways[@]}" b
+}
+
+# Runs each way once more to split its time between user space and the kernel,
+# then once under strace and prints how many processes it started and which
+# ZFS ioctls it made, by name, as the comments of the installed sys/fs/zfs.h
+# number them.
+count_calls() {
+	local way header=/usr/include/libzfs/sys/fs/zfs.h TIMEFORMAT='%R s elapsed, %U s user, %S s system'
+	printf '\nwhere the time goes, one run each (BENCH_COUNT_CALLS=1):\n'
+	for way in "$@"; do
+		printf '  (%s) %s\n' "$way" "$({ time "way_$way" >/dev/null; } 2>&1)"
+	done
+	for way in "$@"; do
+		strace -f -qq -e trace=ioctl,execve -e raw=ioctl -o "/run/bench-trace-$way" \
+			bash "$0" --way "$way" >/dev/null
+		awk -v way="$way" '
+			FNR == NR {
+				if (match($0, /ZFS_IOC_[A-Z_0-9]+/) && match($0, /0x5a[0-9a-f][0-9a-f]/)) {
+					code = substr($0, RSTART, RLENGTH)
+					if (!(code in name)) { split($0, f, /[ ,=\t]+/); name[code] = f[2] }
+				}
+				next
+			}
+			/execve\(/ { processes++ }
+			match($0, /ioctl\(0x[0-9a-f]+, 0x5a[0-9a-f][0-9a-f]/) {
+				code = substr($0, RSTART + RLENGTH - 6, 6); calls[code]++; total++
+			}
+			END {
+				printf "  (%s) %d processes, %d zfs ioctls:", way, processes, total
+				for (code in calls) printf " %s=%d", (code in name ? name[code] : code), calls[code]
+				printf "\n"
+			}' "$header" "/run/bench-trace-$way"
+	done
 }
 
 # Where (a)'s time goes: five walks in one process, so that only the first pays
@@ -176,7 +216,7 @@ on_host() {
 	export ZFSVM_MEM_MIB=${ZFSVM_MEM_MIB:-6144}
 	export ZFSVM_ARC_MAX=${ZFSVM_ARC_MAX:-3221225472}
 	export ZFSVM_TIMEOUT=${ZFSVM_TIMEOUT:-3600}
-	export ZFSVM_PASS_ENV="BENCH_DATASETS BENCH_PROPERTIES BENCH_ROUNDS BENCH_PER_DATASET_ROUNDS BENCH_CREATE_JOBS ZFSCTL_BENCH_BINARY ${ZFSVM_PASS_ENV:-}"
+	export ZFSVM_PASS_ENV="BENCH_DATASETS BENCH_PROPERTIES BENCH_ROUNDS BENCH_PER_DATASET_ROUNDS BENCH_CREATE_JOBS BENCH_COUNT_CALLS ZFSCTL_BENCH_BINARY ${ZFSVM_PASS_ENV:-}"
 	"$harness_dir/setup"
 	if [ $shell_only = 0 ] && [ -z "${ZFSCTL_BENCH_BINARY:-}" ]; then
 		cargo build --release --manifest-path "$workspace_dir/Cargo.toml" --example zfs-props-bench
@@ -186,10 +226,15 @@ on_host() {
 	"$harness_dir/run" bash "$harness_dir/bench.sh" --inside-vm
 }
 
-if [ "${1:-}" = --inside-vm ]; then
-	inside_vm
-elif [ "${1:-}" = --create-one ]; then
-	create_one_dataset "$2"
-else
-	on_host "$@"
-fi
+main() {
+	case "${1:-}" in
+	--inside-vm) inside_vm ;;
+	--way) "way_$2" ;;
+	--create-one) create_one_dataset "$2" ;;
+	*) on_host "$@" ;;
+	esac
+}
+
+# One line, read whole before it runs: editing this file during a run cannot
+# change what the run does.
+main "$@"; exit
