@@ -35,7 +35,7 @@ main() {
 
 	cd "$workspace_dir"
 	log "building the zfsctl test binaries"
-	cargo test -p zfsctl --no-run </dev/null
+	cargo test --locked -p zfsctl --no-run </dev/null
 
 	log "running zfsctl's real_zfs tests in the VM"
 	export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER=$harness_dir/run
@@ -44,7 +44,7 @@ main() {
 	transcript=$(mktemp "${TMPDIR:-/tmp}/cagebun-zfsvm-test.XXXXXX")
 	# shellcheck disable=SC2064 # the path is fixed now
 	trap "rm -f '$transcript'" EXIT
-	cargo test -p zfsctl --test real_zfs -- --show-output "$@" </dev/null |
+	cargo test --locked -p zfsctl --test real_zfs -- --show-output "$@" </dev/null |
 		tee "$transcript" || status=${PIPESTATUS[0]}
 
 	if [ "$status" != 0 ]; then
