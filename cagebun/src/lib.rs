@@ -21,8 +21,6 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
-pub mod release;
-pub mod rootfs;
 pub mod erlang_syntax;
 pub mod erlang_term;
 pub mod names;
@@ -31,7 +29,9 @@ pub mod plugins;
 pub mod posix_shell;
 pub mod rabbitmq_conf;
 pub mod rabbitmq_files;
+pub mod release;
 pub mod render;
+pub mod rootfs;
 pub mod spec;
 mod spec_template;
 
