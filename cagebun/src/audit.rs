@@ -69,12 +69,13 @@ impl Listener {
     }
 }
 
-/// Prints `127.0.0.7:4369 epmd`, `[::7]:5672 beam.smp`, `*:5672 spiped`
-/// (a wildcard of either family is printed as `*`).
+/// Prints `127.0.0.7:4369 epmd`, `[::7]:5672 beam.smp`, `0.0.0.0:25672
+/// beam.smp`, and `*:5672 spiped` for the IPv6 wildcard (which ss(8) and
+/// sockstat(1) print as `*` when it takes IPv4 as well).
 impl fmt::Display for Listener {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.addr {
-            addr if addr.is_unspecified() => write!(f, "*:{}", self.port)?,
+            IpAddr::V6(v6) if v6.is_unspecified() => write!(f, "*:{}", self.port)?,
             IpAddr::V4(v4) => write!(f, "{v4}:{}", self.port)?,
             IpAddr::V6(v6) => write!(f, "[{v6}]:{}", self.port)?,
         }
@@ -750,6 +751,62 @@ tcp   LISTEN 0      128          127.0.0.7:9100      0.0.0.0:*
                 .unwrap_err()
                 .problem,
             ListenerLineProblem::BadAddress("[fe80::zz]:5672".to_owned())
+        );
+    }
+
+    /// `ss -ltnp` in a namespace standing in for the jail, with the Debian
+    /// broker running the recipe's files and spiped server pipes on the
+    /// public address.
+    const RECIPE_BROKER_SS: &str = "\
+State  Recv-Q Send-Q Local Address:Port  Peer Address:PortProcess                              
+LISTEN 0      4096       127.0.0.7:4369       0.0.0.0:*    users:((\"epmd\",pid=14757,fd=5))     
+LISTEN 0      128          0.0.0.0:25672      0.0.0.0:*    users:((\"beam.smp\",pid=14563,fd=18))
+LISTEN 0      4096       127.0.0.1:4369       0.0.0.0:*    users:((\"epmd\",pid=14757,fd=3))     
+LISTEN 0      128                *:61613            *:*    users:((\"beam.smp\",pid=14563,fd=37))
+LISTEN 0      1024           [::7]:15672         [::]:*    users:((\"beam.smp\",pid=14563,fd=36))
+LISTEN 0      10     [2001:db8::7]:15672         [::]:*    users:((\"spiped\",pid=15323,fd=3))   
+LISTEN 0      128                *:1883             *:*    users:((\"beam.smp\",pid=14563,fd=38))
+LISTEN 0      10     [2001:db8::7]:5672          [::]:*    users:((\"spiped\",pid=15321,fd=3))   
+LISTEN 0      4096           [::1]:4369          [::]:*    users:((\"epmd\",pid=14757,fd=4))     
+LISTEN 0      128            [::7]:5672          [::]:*    users:((\"beam.smp\",pid=14563,fd=39))
+";
+
+    #[test]
+    fn parse_ss_reads_the_recipe_broker_in_a_namespace() {
+        assert_eq!(
+            parse_ss(RECIPE_BROKER_SS).unwrap(),
+            vec![
+                listener("127.0.0.7", 4369, "epmd"),
+                listener("0.0.0.0", 25672, "beam.smp"),
+                listener("127.0.0.1", 4369, "epmd"),
+                listener("::", 61613, "beam.smp"),
+                listener("::7", 15672, "beam.smp"),
+                listener("2001:db8::7", 15672, "spiped"),
+                listener("::", 1883, "beam.smp"),
+                listener("2001:db8::7", 5672, "spiped"),
+                listener("::1", 4369, "epmd"),
+                listener("::7", 5672, "beam.smp"),
+            ]
+        );
+    }
+
+    #[test]
+    fn compare_flags_the_recipe_broker_stomp_mqtt_and_distribution() {
+        let observed = parse_ss(RECIPE_BROKER_SS).unwrap();
+        let audit = PortAudit::compare(&intended_rabbit(), &observed, &linux_scope());
+        assert_eq!(
+            audit.to_string(),
+            "port audit: 7 present, 3 unexpected, 0 missing\n\
+             \x20 unexpected 0.0.0.0:25672 beam.smp, reachable on 127.0.0.7, 127.0.0.1\n\
+             \x20 unexpected *:1883 beam.smp, reachable on 127.0.0.7, ::7, 127.0.0.1, ::1, 2001:db8::7 (public)\n\
+             \x20 unexpected *:61613 beam.smp, reachable on 127.0.0.7, ::7, 127.0.0.1, ::1, 2001:db8::7 (public)\n"
+        );
+        assert_eq!(
+            audit
+                .publicly_exposed()
+                .map(|f| f.listener.port)
+                .collect::<Vec<_>>(),
+            vec![1883, 61613]
         );
     }
 
