@@ -1,6 +1,41 @@
 //! Typed builders that plan, render, apply and audit service jails ("cages")
 //! on ZFS.
+//!
+//! A [`CageSpec`] holds every choice of a cage (jail, addresses, dataset,
+//! RabbitMQ, spiped); [`CageSpec::plan`] turns it into a [`Plan`], an ordered
+//! list of steps with every file's content; [`Plan::render`] writes those
+//! files under a staging directory.
+//!
+//! # Limitations
+//!
+//! - Applying a plan to a FreeBSD host (datasets, jail, packages) is not
+//!   implemented yet; plans can be printed, inspected and rendered anywhere.
+//! - The spiped rc.conf.d file holds the pipes of one cage; a host running
+//!   several cages needs their pipes merged by hand.
+//! - Plugins that open listeners of their own beyond management, STOMP and
+//!   MQTT (web STOMP, web MQTT, Prometheus, streams) are refused, because
+//!   their listeners are not bound to the private address yet.
+//! - In a cage without a private IPv4 address, epmd still tries to bind
+//!   127.0.0.1; whether it survives that depends on the Erlang release.
 
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod release;
+pub mod rootfs;
+pub mod erlang_syntax;
+pub mod erlang_term;
+pub mod names;
+pub mod plan;
+pub mod plugins;
+pub mod posix_shell;
+pub mod rabbitmq_conf;
+pub mod rabbitmq_files;
+pub mod render;
+pub mod spec;
+mod spec_template;
+
+pub use plan::{FileRole, PipeMode, Plan, PlannedFile, SpipedPipe, Step};
+pub use render::{RenderError, RenderOptions};
+pub use spec::{CageSpec, SpecError};
+pub use spec_template::DEFAULT_SPEC_TOML;

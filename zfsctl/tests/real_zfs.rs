@@ -1,0 +1,605 @@
+//! Tests against a real OpenZFS kernel module.
+//!
+//! Each test skips, saying why, when `/dev/zfs` is absent. Otherwise it makes
+//! its own pool on a sparse file under `/run`, named after the test and the
+//! process, and destroys it in a guard even when the test fails. Results are
+//! read back through zfs(8), independently of the code under test.
+
+use std::fs;
+use std::path::PathBuf;
+use std::process::Command;
+
+use zfsctl::{CreateKind, DatasetKind, DatasetName, Error, PropName, PropSource, UserProp, Zfs};
+
+/// A throwaway pool on a file vdev, destroyed on drop.
+struct TestPool {
+    name: String,
+    vdev: PathBuf,
+}
+
+impl TestPool {
+    /// Creates the pool, or returns `None` (after saying why) without ZFS.
+    fn create(tag: &str) -> Option<TestPool> {
+        if !std::path::Path::new("/dev/zfs").exists() {
+            println!("skipped: /dev/zfs is absent (no ZFS kernel module)");
+            return None;
+        }
+        let name = format!("zc{}{tag}", std::process::id());
+        let vdev = PathBuf::from(format!("/run/{name}.img"));
+        let file = fs::File::create(&vdev).expect("create vdev file");
+        file.set_len(128 << 20).expect("size vdev file");
+        let pool = TestPool { name, vdev };
+        let mountpoint = format!("mountpoint=/run/{}", pool.name);
+        run(&[
+            "zpool",
+            "create",
+            "-O",
+            &mountpoint,
+            &pool.name,
+            pool.vdev.to_str().unwrap(),
+        ]);
+        Some(pool)
+    }
+
+    fn ds(&self, rel: &str) -> DatasetName {
+        let full = if rel.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{}/{rel}", self.name)
+        };
+        DatasetName::new(full).unwrap()
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        PathBuf::from(format!("/run/{}/{rel}", self.name))
+    }
+}
+
+impl Drop for TestPool {
+    fn drop(&mut self) {
+        let status = Command::new("zpool")
+            .args(["destroy", "-f", &self.name])
+            .status();
+        if !matches!(status, Ok(s) if s.success()) {
+            eprintln!("zpool destroy {} failed: {status:?}", self.name);
+        }
+        let _ = fs::remove_file(&self.vdev);
+    }
+}
+
+/// Runs a command that must succeed and returns its stdout.
+fn run(args: &[&str]) -> String {
+    let out = Command::new(args[0])
+        .args(&args[1..])
+        .output()
+        .expect("spawn");
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `zfs get -Hp -o value,source PROP DATASET` as a pair.
+fn zfs_get(prop: &str, ds: &DatasetName) -> (String, String) {
+    let out = run(&["zfs", "get", "-Hp", "-o", "value,source", prop, ds.as_str()]);
+    let line = out.trim_end_matches('\n');
+    let (value, source) = line.split_once('\t').expect("two columns");
+    (value.to_owned(), source.to_owned())
+}
+
+/// `zfs list -H -o name -r [-t TYPE] DATASET` as lines.
+fn zfs_list(ds: &DatasetName, ty: &str) -> Vec<String> {
+    let out = run(&[
+        "zfs",
+        "list",
+        "-H",
+        "-o",
+        "name",
+        "-r",
+        "-t",
+        ty,
+        ds.as_str(),
+    ]);
+    out.lines().map(str::to_owned).collect()
+}
+
+fn pair(value: &str, source: &str) -> (String, String) {
+    (value.to_owned(), source.to_owned())
+}
+
+#[test]
+fn create_with_properties_and_read_them_back() {
+    let Some(pool) = TestPool::create("create") else {
+        return;
+    };
+    let zfs = Zfs::open().unwrap();
+    let a = pool.ds("a");
+    assert!(!zfs.exists(&a));
+
+    // One call creates the dataset with native and user properties.
+    let props = [
+        ("compression", "lz4"),
+        ("quota", "67108864"),
+        ("org.example:ip6_addr", "2001:db8::5"),
+    ];
+    let ds = zfs.create(&a, CreateKind::Filesystem, &props).unwrap();
+    assert!(zfs.exists(&a));
+    assert_eq!(ds.kind(), DatasetKind::Filesystem);
+    assert_eq!(zfs_get("compression", &a), pair("lz4", "local"));
+    assert_eq!(zfs_get("quota", &a), pair("67108864", "local"));
+    assert_eq!(
+        zfs_get("org.example:ip6_addr", &a),
+        pair("2001:db8::5", "local")
+    );
+
+    // Values and sources through zfsctl agree with zfs(8).
+    let quota = ds.prop("quota").unwrap().unwrap();
+    assert_eq!(
+        (quota.as_u64(), quota.source),
+        (Some(67_108_864), PropSource::Local)
+    );
+    let atime = ds.prop("atime").unwrap().unwrap();
+    assert_eq!(
+        (atime.value.as_str(), atime.source),
+        ("on", PropSource::Default)
+    );
+    assert_eq!(zfs_get("atime", &a), pair("on", "default"));
+    let used = ds.prop("used").unwrap().unwrap();
+    assert_eq!(used.source, PropSource::None);
+    assert_eq!(used.value, zfs_get("used", &a).0);
+    assert_eq!(ds.prop("volsize").unwrap(), None);
+
+    // A child inherits, and says from where.
+    let b = pool.ds("a/b");
+    let child = zfs.create(&b, CreateKind::Filesystem, &[]).unwrap();
+    let inherited = format!("inherited from {a}");
+    assert_eq!(zfs_get("compression", &b), pair("lz4", &inherited));
+    let comp = child.prop("compression").unwrap().unwrap();
+    assert_eq!(comp.source, PropSource::Inherited(a.to_string()));
+    let ip = child
+        .user_prop(&UserProp::new("org.example:ip6_addr").unwrap())
+        .unwrap();
+    assert_eq!(
+        (ip.value.as_str(), ip.source),
+        ("2001:db8::5", PropSource::Inherited(a.to_string()))
+    );
+
+    // A volume, with its size in the same call.
+    let v = pool.ds("vol");
+    let vol = zfs
+        .create(&v, CreateKind::Volume { size: 16 << 20 }, &[])
+        .unwrap();
+    assert_eq!(vol.kind(), DatasetKind::Volume);
+    assert_eq!(zfs_get("volsize", &v), pair("16777216", "local"));
+    assert_eq!(zfs_get("type", &v).0, "volume");
+
+    // Creating it again fails with libzfs's own error.
+    let err = zfs.create(&a, CreateKind::Filesystem, &[]).unwrap_err();
+    assert_eq!(
+        err.libzfs_errno(),
+        Some(zfsctl::LibzfsErrno::EXISTS),
+        "{err}"
+    );
+    assert!(
+        err.to_string().starts_with(&format!("{a}: zfs_create: ")),
+        "{err}"
+    );
+}
+
+#[test]
+fn set_and_inherit_properties() {
+    let Some(pool) = TestPool::create("props") else {
+        return;
+    };
+    let zfs = Zfs::open().unwrap();
+    let (p, c) = (pool.ds("p"), pool.ds("p/c"));
+    let parent = zfs.create(&p, CreateKind::Filesystem, &[]).unwrap();
+    let child = zfs.create(&c, CreateKind::Filesystem, &[]).unwrap();
+
+    parent
+        .set("org.freebsd.iocage:release", "14.2-RELEASE")
+        .unwrap();
+    parent.set("recordsize", "65536").unwrap();
+    child
+        .set("org.freebsd.iocage:release", "13.4-RELEASE")
+        .unwrap();
+    assert_eq!(
+        zfs_get("org.freebsd.iocage:release", &p),
+        pair("14.2-RELEASE", "local")
+    );
+    assert_eq!(
+        zfs_get("org.freebsd.iocage:release", &c),
+        pair("13.4-RELEASE", "local")
+    );
+    assert_eq!(
+        zfs_get("recordsize", &c),
+        pair("65536", &format!("inherited from {p}"))
+    );
+
+    // Inheriting the child's value reveals the parent's.
+    child.inherit("org.freebsd.iocage:release").unwrap();
+    let inherited = format!("inherited from {p}");
+    assert_eq!(
+        zfs_get("org.freebsd.iocage:release", &c),
+        pair("14.2-RELEASE", &inherited)
+    );
+    // Inheriting at the top removes it.
+    parent.inherit("org.freebsd.iocage:release").unwrap();
+    assert_eq!(zfs_get("org.freebsd.iocage:release", &p), pair("-", "-"));
+    let zfs2 = Zfs::open().unwrap();
+    let reread = zfs2.dataset(&c).unwrap();
+    assert_eq!(
+        reread.user_prop(&UserProp::new("org.freebsd.iocage:release").unwrap()),
+        None
+    );
+
+    // Bad names are refused before any call; a bad value by libzfs.
+    assert!(matches!(
+        child.set("org.example:IP", "x"),
+        Err(Error::UserProp(_))
+    ));
+    assert!(matches!(
+        child.set("no_such_prop", "x"),
+        Err(Error::UnknownProperty(_))
+    ));
+    let err = child.set("compression", "bogus").unwrap_err();
+    assert_eq!(
+        err.libzfs_errno(),
+        Some(zfsctl::LibzfsErrno::BADPROP),
+        "{err}"
+    );
+    assert_eq!(zfs_get("compression", &c).0, zfs_get("compression", &p).0);
+}
+
+#[test]
+fn snapshot_rollback_clone_promote() {
+    let Some(pool) = TestPool::create("snap") else {
+        return;
+    };
+    let zfs = Zfs::open().unwrap();
+    let (a, a_sub) = (pool.ds("a"), pool.ds("a/sub"));
+    let ds = zfs
+        .create(&a, CreateKind::Filesystem, &[("org.example:keep", "yes")])
+        .unwrap();
+    zfs.create(&a_sub, CreateKind::Filesystem, &[]).unwrap();
+    ds.mount().unwrap();
+    fs::write(pool.path("a/file"), "one").unwrap();
+
+    // A recursive snapshot covers the child too.
+    let s1 = a.snapshot("s1").unwrap();
+    zfs.snapshot(&s1, true, &[("org.example:why", "test")])
+        .unwrap();
+    let snaps = zfs_list(&a, "snapshot");
+    assert_eq!(snaps, [format!("{a}@s1"), format!("{a_sub}@s1")]);
+    assert_eq!(zfs_get("org.example:why", &s1), pair("test", "local"));
+    assert_eq!(
+        ds.snapshots()
+            .unwrap()
+            .iter()
+            .map(|s| s.name().to_string())
+            .collect::<Vec<_>>(),
+        [s1.to_string()]
+    );
+
+    // Rollback restores the file.
+    fs::write(pool.path("a/file"), "two").unwrap();
+    ds.rollback(&s1).unwrap();
+    assert_eq!(fs::read_to_string(pool.path("a/file")).unwrap(), "one");
+
+    // A clone gets its own properties but not the origin's user properties.
+    let c = pool.ds("clone");
+    let snap = zfs.dataset(&s1).unwrap();
+    let clone = snap.clone_to(&c, &[("org.example:role", "clone")]).unwrap();
+    assert_eq!(zfs_get("origin", &c), pair(s1.as_str(), "-"));
+    assert_eq!(zfs_get("org.example:role", &c), pair("clone", "local"));
+    assert_eq!(zfs_get("org.example:keep", &c), pair("-", "-"));
+    assert_eq!(
+        zfs_get("org.example:keep", &s1),
+        pair("yes", &format!("inherited from {a}"))
+    );
+    assert_eq!(
+        clone.user_prop(&UserProp::new("org.example:keep").unwrap()),
+        None
+    );
+
+    // Promotion moves the snapshot to the clone.
+    clone.promote().unwrap();
+    assert_eq!(zfs_get("origin", &a), pair(&format!("{c}@s1"), "-"));
+    assert_eq!(zfs_get("origin", &c), pair("-", "-"));
+}
+
+#[test]
+fn rename_mount_unmount() {
+    let Some(pool) = TestPool::create("mount") else {
+        return;
+    };
+    let zfs = Zfs::open().unwrap();
+    let (old, new) = (pool.ds("old"), pool.ds("new"));
+    let ds = zfs.create(&old, CreateKind::Filesystem, &[]).unwrap();
+    assert_eq!(zfs_get("mounted", &old).0, "no");
+    ds.mount().unwrap();
+    assert!(ds.is_mounted());
+    assert_eq!(zfs_get("mounted", &old), pair("yes", "-"));
+    fs::write(pool.path("old/f"), "x").unwrap();
+
+    let ds = ds.rename(&new).unwrap();
+    assert_eq!(ds.name(), &new);
+    assert_eq!(
+        zfs_list(&pool.ds(""), "filesystem"),
+        [pool.name.clone(), new.to_string()]
+    );
+    assert!(!zfs.exists(&old));
+    assert_eq!(
+        zfs_get("mountpoint", &new).0,
+        format!("/run/{}/new", pool.name)
+    );
+    assert_eq!(fs::read_to_string(pool.path("new/f")).unwrap(), "x");
+
+    ds.unmount().unwrap();
+    assert!(!ds.is_mounted());
+    assert_eq!(zfs_get("mounted", &new), pair("no", "-"));
+}
+
+#[test]
+fn destroy_plain_recursive_and_pool_root() {
+    let Some(pool) = TestPool::create("destroy") else {
+        return;
+    };
+    let zfs = Zfs::open().unwrap();
+    let (t, t_a, t_b) = (pool.ds("t"), pool.ds("t/a"), pool.ds("t/a/b"));
+    zfs.create(&t, CreateKind::Filesystem, &[])
+        .unwrap()
+        .mount()
+        .unwrap();
+    zfs.create(&t_a, CreateKind::Filesystem, &[])
+        .unwrap()
+        .mount()
+        .unwrap();
+    zfs.create(&t_b, CreateKind::Volume { size: 8 << 20 }, &[])
+        .unwrap();
+    zfs.snapshot(&t.snapshot("s").unwrap(), true, &[]).unwrap();
+
+    // Without `recursive` a parent is refused and nothing goes.
+    let err = zfs.dataset(&t).unwrap().destroy(false).unwrap_err();
+    assert!(
+        matches!(&err, Error::HasDependents { dataset, children: 1, snapshots: 1 } if *dataset == t),
+        "{err}"
+    );
+    assert_eq!(zfs_list(&t, "all").len(), 6);
+    assert_eq!(zfs_get("mounted", &t), pair("yes", "-"));
+
+    // A leaf goes without `recursive`.
+    let leaf = pool.ds("t/leaf");
+    zfs.create(&leaf, CreateKind::Filesystem, &[])
+        .unwrap()
+        .mount()
+        .unwrap();
+    zfs.dataset(&leaf).unwrap().destroy(false).unwrap();
+    assert!(!zfs.exists(&leaf));
+    assert_eq!(zfs_list(&t, "all").len(), 6);
+
+    // The pool root is refused before any call.
+    let root = zfs.dataset(&pool.ds("")).unwrap();
+    assert!(matches!(root.destroy(true), Err(Error::PoolRoot(n)) if n.as_str() == pool.name));
+    assert!(zfs.exists(&t));
+
+    // Recursive takes the tree with its snapshots.
+    zfs.dataset(&t).unwrap().destroy(true).unwrap();
+    assert_eq!(
+        zfs_list(&pool.ds(""), "all"),
+        std::slice::from_ref(&pool.name)
+    );
+}
+
+#[test]
+fn list_recursively_with_chosen_properties() {
+    let Some(pool) = TestPool::create("list") else {
+        return;
+    };
+    let zfs = Zfs::open().unwrap();
+    let names = ["j", "j/b", "j/a", "j/a/x", "j/c"];
+    for (i, rel) in names.iter().enumerate() {
+        let release = format!("1{i}.0-RELEASE");
+        let props = [("org.freebsd.iocage:release", release.as_str())];
+        zfs.create(
+            &pool.ds(rel),
+            CreateKind::Filesystem,
+            if *rel == "j/a/x" { &[] } else { &props },
+        )
+        .unwrap();
+    }
+    let j = pool.ds("j");
+    let props = [
+        PropName::parse("org.freebsd.iocage:release").unwrap(),
+        PropName::parse("mountpoint").unwrap(),
+        PropName::parse("org.freebsd.iocage:absent").unwrap(),
+    ];
+    let listed = zfs.dataset(&j).unwrap().list(true, &props).unwrap();
+
+    // Same datasets, same order as zfs list -r.
+    let got: Vec<String> = listed.iter().map(|e| e.name.to_string()).collect();
+    assert_eq!(got, zfs_list(&j, "filesystem"));
+    assert_eq!(got.len(), 5);
+
+    // Each value and source as zfs get reports it.
+    for entry in &listed {
+        for prop in ["org.freebsd.iocage:release", "mountpoint"] {
+            let v = entry.get(prop).unwrap();
+            let (value, source) = zfs_get(prop, &entry.name);
+            assert_eq!(
+                (v.value.clone(), v.source.to_string()),
+                (value, source),
+                "{} {prop}",
+                entry.name
+            );
+        }
+        assert_eq!(entry.get("org.freebsd.iocage:absent"), None);
+    }
+    let x = listed.iter().find(|e| e.name == pool.ds("j/a/x")).unwrap();
+    let release = x.get("org.freebsd.iocage:release").unwrap();
+    assert_eq!(
+        (release.value.as_str(), &release.source),
+        (
+            "12.0-RELEASE",
+            &PropSource::Inherited(pool.ds("j/a").to_string())
+        )
+    );
+
+    // Not recursive: only the dataset itself.
+    let one = zfs.dataset(&j).unwrap().list(false, &props).unwrap();
+    assert_eq!(one.len(), 1);
+    let children = zfs.dataset(&j).unwrap().children().unwrap();
+    let mut child_names: Vec<String> = children.iter().map(|c| c.name().to_string()).collect();
+    child_names.sort();
+    assert_eq!(
+        child_names,
+        [
+            pool.ds("j/a").to_string(),
+            pool.ds("j/b").to_string(),
+            pool.ds("j/c").to_string()
+        ]
+    );
+}
+
+#[test]
+fn send_and_receive_full_and_incremental() {
+    let Some(pool) = TestPool::create("send") else {
+        return;
+    };
+    let zfs = Zfs::open().unwrap();
+    let (src, dst) = (pool.ds("src"), pool.ds("dst"));
+    zfs.create(&src, CreateKind::Filesystem, &[])
+        .unwrap()
+        .mount()
+        .unwrap();
+    fs::write(pool.path("src/data"), "first").unwrap();
+    let s1 = src.snapshot("s1").unwrap();
+    zfs.snapshot(&s1, false, &[]).unwrap();
+
+    // Full stream through a file.
+    let stream = PathBuf::from(format!("/run/{}-full.zstream", pool.name));
+    zfs.send(&s1, None, fs::File::create(&stream).unwrap())
+        .unwrap();
+    let full_len = fs::metadata(&stream).unwrap().len();
+    assert!(full_len > 0);
+    zfs.receive(
+        &dst.snapshot("s1").unwrap(),
+        false,
+        fs::File::open(&stream).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(zfs_list(&dst, "snapshot"), [format!("{dst}@s1")]);
+    zfs.dataset(&dst).unwrap().mount().unwrap();
+    assert_eq!(fs::read_to_string(pool.path("dst/data")).unwrap(), "first");
+
+    // Incremental stream from s1 to s2.
+    fs::write(pool.path("src/data"), "second").unwrap();
+    let s2 = src.snapshot("s2").unwrap();
+    zfs.snapshot(&s2, false, &[]).unwrap();
+    let inc = PathBuf::from(format!("/run/{}-inc.zstream", pool.name));
+    zfs.dataset(&s2)
+        .unwrap()
+        .send(Some(&s1), fs::File::create(&inc).unwrap())
+        .unwrap();
+    zfs.receive(
+        &dst.snapshot("s2").unwrap(),
+        true,
+        fs::File::open(&inc).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        zfs_list(&dst, "snapshot"),
+        [format!("{dst}@s1"), format!("{dst}@s2")]
+    );
+    let dst_ds = zfs.dataset(&dst).unwrap();
+    if !dst_ds.is_mounted() {
+        dst_ds.mount().unwrap();
+    }
+    assert_eq!(fs::read_to_string(pool.path("dst/data")).unwrap(), "second");
+    let _ = fs::remove_file(&stream);
+    let _ = fs::remove_file(&inc);
+
+    // Sending a dataset that is not a snapshot is refused before any call.
+    assert!(matches!(
+        zfs.send(&src, None, fs::File::create("/dev/null").unwrap()),
+        Err(Error::WrongKind { .. })
+    ));
+}
+
+#[test]
+fn iocage_settings_round_trip() {
+    use zfsctl::iocage::{IocageJail, IocageWarning};
+    let Some(pool) = TestPool::create("iocage") else {
+        return;
+    };
+    let zfs = Zfs::open().unwrap();
+    let jail = pool.ds("iocage/jails/mq");
+    run(&["zfs", "create", "-p", jail.as_str()]);
+
+    // Properties as the shell version left them, written by zfs(8).
+    let pool_jails = pool.ds("iocage/jails");
+    run(&[
+        "zfs",
+        "set",
+        "org.freebsd.iocage:release=10.3-RELEASE",
+        jail.as_str(),
+    ]);
+    run(&[
+        "zfs",
+        "set",
+        "org.freebsd.iocage:host_hostname=mq",
+        jail.as_str(),
+    ]);
+    run(&[
+        "zfs",
+        "set",
+        "org.freebsd.iocage:ip6_addr=em0|2001:db8::5",
+        jail.as_str(),
+    ]);
+    run(&[
+        "zfs",
+        "set",
+        "org.freebsd.iocage:host_hostuuid=mq",
+        jail.as_str(),
+    ]);
+    run(&[
+        "zfs",
+        "set",
+        "org.freebsd.iocage:type=jail",
+        pool_jails.as_str(),
+    ]);
+
+    let ds = zfs.dataset(&jail).unwrap();
+    let (mut settings, warnings) = IocageJail::read(&ds);
+    assert_eq!(warnings, [IocageWarning::Missing("cloned_release")]);
+    assert_eq!(settings.release(), Some("10.3-RELEASE"));
+    assert_eq!(settings.cloned_release(), None);
+    assert_eq!(settings.hostname(), Some("mq"));
+    assert_eq!(settings.get("defaultrouter6"), Some("none"));
+    assert_eq!(settings.get("type"), Some("jail"));
+
+    // Writing back stores explicit values only and removes unset ones.
+    settings
+        .set("cloned_release", Some("10.3-RELEASE"))
+        .unwrap();
+    settings.set("ip6_addr", None).unwrap();
+    settings.write(&ds).unwrap();
+    assert_eq!(
+        zfs_get("org.freebsd.iocage:cloned_release", &jail),
+        pair("10.3-RELEASE", "local")
+    );
+    assert_eq!(
+        zfs_get("org.freebsd.iocage:ip6_addr", &jail),
+        pair("-", "-")
+    );
+    assert_eq!(
+        zfs_get("org.freebsd.iocage:defaultrouter6", &jail),
+        pair("-", "-")
+    );
+    assert_eq!(
+        zfs_get("org.freebsd.iocage:release", &jail),
+        pair("10.3-RELEASE", "local")
+    );
+}
