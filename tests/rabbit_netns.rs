@@ -28,6 +28,8 @@ mod cage_processes;
 mod probes;
 #[path = "rabbit_netns/recipe_files.rs"]
 mod recipe_files;
+#[path = "rabbit_netns/rendered_cage.rs"]
+mod rendered_cage;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -57,16 +59,6 @@ const BOOT_LIMIT: Duration = Duration::from_secs(90);
 /// Runs take turns: each routes the public /64 from this namespace.
 static ONE_RUN_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-/// The addresses of the cage in every run.
-fn cage_addresses() -> CageAddresses {
-    CageAddresses {
-        private_v4: IpAddr::V4(Ipv4Addr::new(127, 0, 0, 7)),
-        private_v6: IpAddr::V6(Ipv6Addr::new(0, 0, 0, 0, 0, 0, 0, 7)),
-        public: Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 7),
-        outside: Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1),
-    }
-}
-
 /// Where a wildcard listener in the namespace answers: the private aliases,
 /// the loopback addresses Linux keeps on `lo`, and the public address.
 fn audit_scope(addresses: &CageAddresses) -> AuditScope {
@@ -82,37 +74,54 @@ fn audit_scope(addresses: &CageAddresses) -> AuditScope {
     }
 }
 
-/// The listeners a correctly caged broker has: epmd on the private IPv4
-/// address (and the two loopback addresses it always adds), the Erlang
-/// distribution on the private IPv4 address, every broker protocol on the
-/// private IPv6 address, and only spiped on the public address.
-fn caged_broker_listeners(addresses: &CageAddresses) -> Vec<Listener> {
-    let public = IpAddr::V6(addresses.public);
-    let mut listeners = vec![
-        Listener::new(addresses.private_v4, 4369, "epmd"),
-        Listener::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 4369, "epmd"),
-        Listener::new(IpAddr::V6(Ipv6Addr::LOCALHOST), 4369, "epmd"),
-        Listener::new(addresses.private_v4, 25672, "beam.smp"),
-    ];
-    for port in [5672, 15672, 61613, 1883] {
-        listeners.push(Listener::new(addresses.private_v6, port, "beam.smp"));
-    }
-    for port in [5672, 15672] {
-        listeners.push(Listener::new(public, port, "spiped"));
-    }
-    listeners
-}
-
 // ---------------------------------------------------------------------------
 // The tests.
+
+/// The default spec, rendered by cagebun and run: the audit finds exactly the
+/// intended listeners, only spiped answers on the public address, and the
+/// broker works through the pipes only.
+#[test]
+fn rendered_default_cage_exposes_only_spiped() {
+    let Some(_turn) = take_turn() else { return };
+    let spec =
+        rendered_cage::default_spec_for_this_host().unwrap_or_else(|error| panic!("{error}"));
+    let addresses = rendered_cage::addresses_of(&spec).unwrap_or_else(|error| panic!("{error}"));
+    let outcome = run_cage("rendered default spec", &addresses, |stage, _broker| {
+        rendered_cage::render_layout(&spec, stage)
+    });
+    let outcome = outcome.unwrap_or_else(|error| panic!("rendered cage run: {error}"));
+
+    // Every intended listener is there and nothing else.
+    assert!(
+        outcome.audit.is_clean(),
+        "{}\n{}",
+        outcome.audit,
+        outcome.ss_table
+    );
+    assert_eq!(outcome.audit.present, spec.intended_listeners());
+
+    // From outside, only the pipes answer on the public address.
+    let pipe_ports: BTreeSet<u16> = spec.spiped.pipes.iter().map(|pipe| pipe.port).collect();
+    assert_eq!(
+        outcome.open_public_ports(),
+        pipe_ports,
+        "{:?}",
+        outcome.public_probe
+    );
+
+    outcome.assert_pipes_work();
+    outcome.assert_teardown_complete();
+}
 
 /// The recipe's own files, run the same way: the audit and the probe must
 /// find its STOMP and MQTT listeners open on the public address.
 #[test]
 fn recipe_files_expose_stomp_and_mqtt_on_the_public_address() {
     let Some(_turn) = take_turn() else { return };
-    let addresses = cage_addresses();
-    let intended = caged_broker_listeners(&addresses);
+    let spec =
+        rendered_cage::default_spec_for_this_host().unwrap_or_else(|error| panic!("{error}"));
+    let addresses = rendered_cage::addresses_of(&spec).unwrap_or_else(|error| panic!("{error}"));
+    let intended = spec.intended_listeners();
     let outcome = run_cage("recipe (negative control)", &addresses, |stage, broker| {
         recipe_files::write_recipe_layout(stage, &addresses, broker, intended.clone())
     });
@@ -431,7 +440,19 @@ fn start_broker(cage: &mut CageRun, layout: &CageLayout) -> Result<(), String> {
         fs::File::create(run_dir.join("server.stdout")).map_err(|error| error.to_string())?;
     let errors = output.try_clone().map_err(|error| error.to_string())?;
 
-    let mut command = cage.network.command("setpriv");
+    let mut command = match &layout.bind_mount {
+        Some((source, target)) => {
+            let mut command = cage.network.command("sh");
+            command.args([
+                "-c",
+                r#"mount --bind -- "$1" "$2" && shift 2 && exec "$@""#,
+                "sh",
+            ]);
+            command.args([source, target]).arg("setpriv");
+            command
+        }
+        None => cage.network.command("setpriv"),
+    };
     command
         .args([
             "--reuid",

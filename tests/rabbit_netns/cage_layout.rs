@@ -154,4 +154,7 @@ pub struct CageLayout {
     pub user: String,
     /// Its password.
     pub password: String,
+    /// A directory of the stage the broker sees at another path (source,
+    /// target), in a mount namespace of its own.
+    pub bind_mount: Option<(PathBuf, PathBuf)>,
 }

@@ -106,5 +106,6 @@ pub fn write_recipe_layout(
         intended,
         user: "elmer".to_owned(),
         password: "fudd".to_owned(),
+        bind_mount: None,
     })
 }
