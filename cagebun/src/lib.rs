@@ -24,6 +24,7 @@ pub mod audit;
 pub mod erlang_syntax;
 pub mod erlang_term;
 pub mod names;
+pub mod pkg;
 pub mod plan;
 pub mod plugins;
 pub mod posix_shell;
