@@ -21,6 +21,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod boot_order;
 pub mod erlang_syntax;
 pub mod erlang_term;
 pub mod names;
