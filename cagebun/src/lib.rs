@@ -24,6 +24,7 @@ pub mod audit;
 pub mod boot_order;
 pub mod erlang_syntax;
 pub mod erlang_term;
+pub mod inventory;
 pub mod names;
 pub mod pkg;
 pub mod plan;
