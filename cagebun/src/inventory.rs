@@ -38,6 +38,8 @@ use crate::spec::{ConfigFormat, PrivateAddresses, PublicAddress};
 
 /// Where cages live below the pool's root dataset.
 pub const CAGES_PARENT: &str = "cagebun/cages";
+/// The jail name property, the one every cage has.
+pub const JAIL_NAME_PROPERTY: &str = "org.cagebun:jail_name";
 /// The boot priority property.
 pub const PRIORITY_PROPERTY: &str = "org.cagebun:priority";
 /// The boot flag property.
@@ -45,7 +47,7 @@ pub const BOOT_PROPERTY: &str = "org.cagebun:boot";
 
 /// The user properties a record is read from, required ones first.
 pub const CAGE_PROPERTIES: [&str; 10] = [
-    "org.cagebun:jail_name",
+    JAIL_NAME_PROPERTY,
     "org.cagebun:hostname",
     "org.cagebun:release",
     "org.cagebun:public_address",

@@ -20,6 +20,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod archive;
 pub mod audit;
 pub mod boot_order;
 pub mod erlang_syntax;
