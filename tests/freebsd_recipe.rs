@@ -126,8 +126,10 @@ mod recipe {
         run_ok(&["zfs", "snapshot", &format!("{release_ds}@base")]);
 
         // The recipe's cage, on this pool, its public address on lo0.
-        let mut spec = CageSpec::default();
-        spec.release = FreebsdRelease::new(&release).unwrap();
+        let mut spec = CageSpec {
+            release: FreebsdRelease::new(&release).unwrap(),
+            ..CageSpec::default()
+        };
         spec.dataset.name = DatasetName::new(&format!("{POOL}/cagebun/cages/rabbit")).unwrap();
         spec.dataset.mountpoint = AbsolutePath::new(&format!("/{POOL}/cages/rabbit")).unwrap();
         spec.public.interface = InterfaceName::new("lo0").unwrap();
@@ -147,7 +149,7 @@ mod recipe {
         // Create and start; start runs the port audit and fails on a stray listener.
         apply::create(&cage, &host).unwrap();
         let running = apply::start(&cage, &host).unwrap();
-        assert!(running.jail.jid > 0);
+        assert!(running.jail.jid.get() > 0);
 
         // AMQP through spiped: our own client pipe to the cage's server pipe.
         let key = spec.spiped.key.to_string();
