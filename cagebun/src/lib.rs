@@ -20,18 +20,22 @@
 
 #![forbid(unsafe_code)]
 
+pub mod archive;
 pub mod audit;
-pub mod release;
-pub mod rootfs;
+pub mod boot_order;
 pub mod erlang_syntax;
 pub mod erlang_term;
+pub mod inventory;
 pub mod names;
+pub mod pkg;
 pub mod plan;
 pub mod plugins;
 pub mod posix_shell;
 pub mod rabbitmq_conf;
 pub mod rabbitmq_files;
+pub mod release;
 pub mod render;
+pub mod rootfs;
 pub mod spec;
 mod spec_template;
 
