@@ -5,52 +5,30 @@
 //! `CAGEBUN_REQUIRE_ZFS=1` (then it fails). Makes its own pool on a sparse
 //! file under `/run` and destroys it in a guard.
 
+use std::process::Command;
+
+use cagebun_test_support::{TestPool, run_checked as run};
 use std::fs;
 use std::path::PathBuf;
-use std::process::Command;
 
 use cagebun::archive::{self, ArchiveError, SnapshotLabel};
 use zfsctl::{DatasetName, Zfs};
 
-struct TestPool {
-    name: String,
-    vdev: PathBuf,
+/// A cage fixture inside a test pool.
+trait CageFixture {
+    fn make_cage(&self) -> DatasetName;
+    fn motd(&self) -> PathBuf;
 }
 
-impl TestPool {
-    fn create(tag: &str) -> Option<TestPool> {
-        if !std::path::Path::new("/dev/zfs").exists() {
-            assert!(
-                std::env::var("CAGEBUN_REQUIRE_ZFS").as_deref() != Ok("1"),
-                "CAGEBUN_REQUIRE_ZFS=1 but /dev/zfs is absent"
-            );
-            println!("skipped: /dev/zfs is absent (no ZFS kernel module)");
-            return None;
-        }
-        let name = format!("cba{}{tag}", std::process::id());
-        let vdev = PathBuf::from(format!("/run/{name}.img"));
-        fs::File::create(&vdev).unwrap().set_len(128 << 20).unwrap();
-        let pool = TestPool { name, vdev };
-        let mountpoint = format!("mountpoint=/run/{}", pool.name);
-        run(&[
-            "zpool",
-            "create",
-            "-O",
-            &mountpoint,
-            &pool.name,
-            pool.vdev.to_str().unwrap(),
-        ]);
-        Some(pool)
-    }
-
+impl CageFixture for TestPool {
     /// A cage `rabbit` with a `root` child holding `etc/motd`.
     fn make_cage(&self) -> DatasetName {
-        let cage = format!("{}/cagebun/cages/rabbit", self.name);
+        let cage = format!("{}/cagebun/cages/rabbit", self.name());
         run(&[
             "zfs",
             "create",
             "-p",
-            &format!("{}/cagebun/cages", self.name),
+            &format!("{}/cagebun/cages", self.name()),
         ]);
         run(&[
             "zfs",
@@ -70,34 +48,9 @@ impl TestPool {
     fn motd(&self) -> PathBuf {
         PathBuf::from(format!(
             "/run/{}/cagebun/cages/rabbit/root/etc/motd",
-            self.name
+            self.name()
         ))
     }
-}
-
-impl Drop for TestPool {
-    fn drop(&mut self) {
-        let status = Command::new("zpool")
-            .args(["destroy", "-f", &self.name])
-            .status();
-        if !matches!(status, Ok(s) if s.success()) {
-            eprintln!("zpool destroy {} failed: {status:?}", self.name);
-        }
-        let _ = fs::remove_file(&self.vdev);
-    }
-}
-
-fn run(args: &[&str]) -> String {
-    let out = Command::new(args[0])
-        .args(&args[1..])
-        .output()
-        .expect("spawn");
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 fn lines(text: &str) -> Vec<String> {
@@ -140,7 +93,7 @@ fn labels_are_validated_and_name_the_value() {
 
 #[test]
 fn snapshot_and_rollback_cover_the_whole_tree() {
-    let Some(pool) = TestPool::create("snap") else {
+    let Some(pool) = TestPool::create("cba", "snap") else {
         return;
     };
     let cage = pool.make_cage();
@@ -196,14 +149,14 @@ fn snapshot_and_rollback_cover_the_whole_tree() {
 
 #[test]
 fn export_import_round_trip_refusals_and_clean_failure() {
-    let Some(pool) = TestPool::create("exp") else {
+    let Some(pool) = TestPool::create("cba", "exp") else {
         return;
     };
     let cage = pool.make_cage();
     let zfs = Zfs::open().unwrap();
     let label = SnapshotLabel::new("move").unwrap();
     archive::snapshot(&zfs, &cage, &label).unwrap();
-    let file = PathBuf::from(format!("/run/{}.cbz", pool.name));
+    let file = PathBuf::from(format!("/run/{}.cbz", pool.name()));
     let _ = fs::remove_file(&file);
     let (header, sizes) = archive::export(&zfs, &cage, &label, &file).unwrap();
     assert_eq!(header.cage, "rabbit");
@@ -245,13 +198,13 @@ fn export_import_round_trip_refusals_and_clean_failure() {
     assert!(file.exists());
 
     // The name is taken while the original is there, whatever the parent.
-    let parent = DatasetName::new(format!("{}/cagebun/cages", pool.name)).unwrap();
+    let parent = DatasetName::new(format!("{}/cagebun/cages", pool.name())).unwrap();
     match archive::import(&zfs, &file, &parent) {
         Err(ArchiveError::DatasetExists(name)) => assert_eq!(name, cage.to_string()),
         other => panic!("expected DatasetExists, got {other:?}"),
     }
-    run(&["zfs", "create", &format!("{}/elsewhere", pool.name)]);
-    let elsewhere = DatasetName::new(format!("{}/elsewhere", pool.name)).unwrap();
+    run(&["zfs", "create", &format!("{}/elsewhere", pool.name())]);
+    let elsewhere = DatasetName::new(format!("{}/elsewhere", pool.name())).unwrap();
     match archive::import(&zfs, &file, &elsewhere) {
         Err(ArchiveError::CageNameTaken { name, dataset }) => {
             assert_eq!((name.as_str(), dataset), ("rabbit", cage.to_string()));
@@ -261,7 +214,7 @@ fn export_import_round_trip_refusals_and_clean_failure() {
 
     // A truncated archive fails in the second stream and leaves nothing.
     run(&["zfs", "destroy", "-r", cage.as_str()]);
-    let cut = PathBuf::from(format!("/run/{}-cut.cbz", pool.name));
+    let cut = PathBuf::from(format!("/run/{}-cut.cbz", pool.name()));
     let mut bytes = fs::read(&file).unwrap();
     let second_stream = 12 + json_len as usize + 8 + sizes[0] as usize + 8;
     bytes.truncate(second_stream + sizes[1] as usize / 2);

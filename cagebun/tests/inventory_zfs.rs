@@ -4,77 +4,18 @@
 //! `CAGEBUN_REQUIRE_ZFS=1` (then it fails). Makes its own pool on a sparse
 //! file under `/run` and destroys it in a guard.
 
-use std::fs;
-use std::path::PathBuf;
-use std::process::Command;
+use cagebun_test_support::{TestPool, run_checked as run};
 
 use cagebun::inventory::{RecordError, read_inventory};
 use cagebun::{CageSpec, Step};
 use zfsctl::{CreateKind, DatasetName, Zfs};
 
-struct TestPool {
-    name: String,
-    vdev: PathBuf,
-}
-
-impl TestPool {
-    fn create(tag: &str) -> Option<TestPool> {
-        if !std::path::Path::new("/dev/zfs").exists() {
-            assert!(
-                std::env::var("CAGEBUN_REQUIRE_ZFS").as_deref() != Ok("1"),
-                "CAGEBUN_REQUIRE_ZFS=1 but /dev/zfs is absent"
-            );
-            println!("skipped: /dev/zfs is absent (no ZFS kernel module)");
-            return None;
-        }
-        let name = format!("cbi{}{tag}", std::process::id());
-        let vdev = PathBuf::from(format!("/run/{name}.img"));
-        fs::File::create(&vdev).unwrap().set_len(128 << 20).unwrap();
-        let pool = TestPool { name, vdev };
-        let mountpoint = format!("mountpoint=/run/{}", pool.name);
-        run(&[
-            "zpool",
-            "create",
-            "-O",
-            &mountpoint,
-            &pool.name,
-            pool.vdev.to_str().unwrap(),
-        ]);
-        Some(pool)
-    }
-}
-
-impl Drop for TestPool {
-    fn drop(&mut self) {
-        let status = Command::new("zpool")
-            .args(["destroy", "-f", &self.name])
-            .status();
-        if !matches!(status, Ok(s) if s.success()) {
-            eprintln!("zpool destroy {} failed: {status:?}", self.name);
-        }
-        let _ = fs::remove_file(&self.vdev);
-    }
-}
-
-fn run(args: &[&str]) -> String {
-    let out = Command::new(args[0])
-        .args(&args[1..])
-        .output()
-        .expect("spawn");
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 #[test]
 fn cages_are_listed_from_zfs_alone() {
-    let Some(pool) = TestPool::create("inv") else {
+    let Some(pool) = TestPool::create("cbi", "inv") else {
         return;
     };
-    let parent = format!("{}/cagebun/cages", pool.name);
+    let parent = format!("{}/cagebun/cages", pool.name());
     run(&["zfs", "create", "-p", &parent]);
     // A value on the parent is inherited by every child, and must not make
     // a child a cage.
@@ -84,7 +25,7 @@ fn cages_are_listed_from_zfs_alone() {
     let mut spec = CageSpec::default();
     spec.dataset.name = cagebun::names::DatasetName::new(&format!("{parent}/rabbit")).unwrap();
     spec.dataset.mountpoint =
-        cagebun::names::AbsolutePath::new(&format!("/run/{}/cages/rabbit", pool.name)).unwrap();
+        cagebun::names::AbsolutePath::new(&format!("/run/{}/cages/rabbit", pool.name())).unwrap();
     let plan = spec.plan().unwrap();
     let Step::CreateDataset { name, properties } = &plan.steps[0] else {
         panic!("step 0")
@@ -130,7 +71,7 @@ fn cages_are_listed_from_zfs_alone() {
     // A child that is no cage.
     run(&["zfs", "create", &format!("{parent}/stray")]);
 
-    let inventory = read_inventory(&zfs, &pool.name).unwrap();
+    let inventory = read_inventory(&zfs, pool.name()).unwrap();
     let names: Vec<(&str, &str)> = inventory
         .cages
         .iter()
@@ -188,16 +129,16 @@ fn cages_are_listed_from_zfs_alone() {
     assert_eq!((mq.priority, mq.boot), (10, true));
     assert_eq!(
         mq.mountpoint.as_deref(),
-        Some(format!("/run/{}/cagebun/cages/mq2", pool.name).as_str())
+        Some(format!("/run/{}/cagebun/cages/mq2", pool.name()).as_str())
     );
 }
 
 #[test]
 fn pool_without_cages_dataset_is_an_empty_inventory() {
-    let Some(pool) = TestPool::create("empty") else {
+    let Some(pool) = TestPool::create("cbi", "empty") else {
         return;
     };
     let zfs = Zfs::open().unwrap();
-    let inventory = read_inventory(&zfs, &pool.name).unwrap();
+    let inventory = read_inventory(&zfs, pool.name()).unwrap();
     assert!(inventory.cages.is_empty() && inventory.unreadable.is_empty());
 }

@@ -7,84 +7,31 @@
 //! fails. Results are
 //! read back through zfs(8), independently of the code under test.
 
+use cagebun_test_support::{TestPool, run_checked as run};
 use std::fs;
 use std::path::PathBuf;
-use std::process::Command;
 
 use zfsctl::{CreateKind, DatasetKind, DatasetName, Error, PropName, PropSource, UserProp, Zfs};
 
-/// A throwaway pool on a file vdev, destroyed on drop.
-struct TestPool {
-    name: String,
-    vdev: PathBuf,
+/// Datasets and paths inside a test pool.
+trait PoolPaths {
+    fn ds(&self, rel: &str) -> DatasetName;
+    fn path(&self, rel: &str) -> PathBuf;
 }
 
-impl TestPool {
-    /// Creates the pool, or returns `None` (after saying why) without ZFS.
-    fn create(tag: &str) -> Option<TestPool> {
-        if !std::path::Path::new("/dev/zfs").exists() {
-            let required = ["ZFSCTL_REQUIRE_ZFS", "CAGEBUN_REQUIRE_ZFS"]
-                .iter()
-                .any(|var| std::env::var(var).as_deref() == Ok("1"));
-            assert!(!required, "real ZFS is required here, but /dev/zfs is absent");
-            println!("skipped: /dev/zfs is absent (no ZFS kernel module)");
-            return None;
-        }
-        let name = format!("zc{}{tag}", std::process::id());
-        let vdev = PathBuf::from(format!("/run/{name}.img"));
-        let file = fs::File::create(&vdev).expect("create vdev file");
-        file.set_len(128 << 20).expect("size vdev file");
-        let pool = TestPool { name, vdev };
-        let mountpoint = format!("mountpoint=/run/{}", pool.name);
-        run(&[
-            "zpool",
-            "create",
-            "-O",
-            &mountpoint,
-            &pool.name,
-            pool.vdev.to_str().unwrap(),
-        ]);
-        Some(pool)
-    }
-
+impl PoolPaths for TestPool {
     fn ds(&self, rel: &str) -> DatasetName {
         let full = if rel.is_empty() {
-            self.name.clone()
+            self.name().to_owned()
         } else {
-            format!("{}/{rel}", self.name)
+            format!("{}/{rel}", self.name())
         };
         DatasetName::new(full).unwrap()
     }
 
     fn path(&self, rel: &str) -> PathBuf {
-        PathBuf::from(format!("/run/{}/{rel}", self.name))
+        self.mountpoint().join(rel)
     }
-}
-
-impl Drop for TestPool {
-    fn drop(&mut self) {
-        let status = Command::new("zpool")
-            .args(["destroy", "-f", &self.name])
-            .status();
-        if !matches!(status, Ok(s) if s.success()) {
-            eprintln!("zpool destroy {} failed: {status:?}", self.name);
-        }
-        let _ = fs::remove_file(&self.vdev);
-    }
-}
-
-/// Runs a command that must succeed and returns its stdout.
-fn run(args: &[&str]) -> String {
-    let out = Command::new(args[0])
-        .args(&args[1..])
-        .output()
-        .expect("spawn");
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 /// `zfs get -Hp -o value,source PROP DATASET` as a pair.
@@ -117,7 +64,7 @@ fn pair(value: &str, source: &str) -> (String, String) {
 
 #[test]
 fn create_with_properties_and_read_them_back() {
-    let Some(pool) = TestPool::create("create") else {
+    let Some(pool) = TestPool::create("zc", "create") else {
         return;
     };
     let zfs = Zfs::open().unwrap();
@@ -196,7 +143,7 @@ fn create_with_properties_and_read_them_back() {
 
 #[test]
 fn set_and_inherit_properties() {
-    let Some(pool) = TestPool::create("props") else {
+    let Some(pool) = TestPool::create("zc", "props") else {
         return;
     };
     let zfs = Zfs::open().unwrap();
@@ -261,7 +208,7 @@ fn set_and_inherit_properties() {
 
 #[test]
 fn snapshot_rollback_clone_promote() {
-    let Some(pool) = TestPool::create("snap") else {
+    let Some(pool) = TestPool::create("zc", "snap") else {
         return;
     };
     let zfs = Zfs::open().unwrap();
@@ -318,7 +265,7 @@ fn snapshot_rollback_clone_promote() {
 
 #[test]
 fn rename_mount_unmount() {
-    let Some(pool) = TestPool::create("mount") else {
+    let Some(pool) = TestPool::create("zc", "mount") else {
         return;
     };
     let zfs = Zfs::open().unwrap();
@@ -334,12 +281,12 @@ fn rename_mount_unmount() {
     assert_eq!(ds.name(), &new);
     assert_eq!(
         zfs_list(&pool.ds(""), "filesystem"),
-        [pool.name.clone(), new.to_string()]
+        [pool.name().to_owned(), new.to_string()]
     );
     assert!(!zfs.exists(&old));
     assert_eq!(
         zfs_get("mountpoint", &new).0,
-        format!("/run/{}/new", pool.name)
+        format!("/run/{}/new", pool.name())
     );
     assert_eq!(fs::read_to_string(pool.path("new/f")).unwrap(), "x");
 
@@ -350,7 +297,7 @@ fn rename_mount_unmount() {
 
 #[test]
 fn destroy_plain_recursive_and_pool_root() {
-    let Some(pool) = TestPool::create("destroy") else {
+    let Some(pool) = TestPool::create("zc", "destroy") else {
         return;
     };
     let zfs = Zfs::open().unwrap();
@@ -388,20 +335,20 @@ fn destroy_plain_recursive_and_pool_root() {
 
     // The pool root is refused before any call.
     let root = zfs.dataset(&pool.ds("")).unwrap();
-    assert!(matches!(root.destroy(true), Err(Error::PoolRoot(n)) if n.as_str() == pool.name));
+    assert!(matches!(root.destroy(true), Err(Error::PoolRoot(n)) if n.as_str() == pool.name()));
     assert!(zfs.exists(&t));
 
     // Recursive takes the tree with its snapshots.
     zfs.dataset(&t).unwrap().destroy(true).unwrap();
     assert_eq!(
         zfs_list(&pool.ds(""), "all"),
-        std::slice::from_ref(&pool.name)
+        std::slice::from_ref(&pool.name())
     );
 }
 
 #[test]
 fn list_recursively_with_chosen_properties() {
-    let Some(pool) = TestPool::create("list") else {
+    let Some(pool) = TestPool::create("zc", "list") else {
         return;
     };
     let zfs = Zfs::open().unwrap();
@@ -471,7 +418,7 @@ fn list_recursively_with_chosen_properties() {
 
 #[test]
 fn send_and_receive_full_and_incremental() {
-    let Some(pool) = TestPool::create("send") else {
+    let Some(pool) = TestPool::create("zc", "send") else {
         return;
     };
     let zfs = Zfs::open().unwrap();
@@ -485,7 +432,7 @@ fn send_and_receive_full_and_incremental() {
     zfs.snapshot(&s1, false, &[]).unwrap();
 
     // Full stream through a file.
-    let stream = PathBuf::from(format!("/run/{}-full.zstream", pool.name));
+    let stream = PathBuf::from(format!("/run/{}-full.zstream", pool.name()));
     zfs.send(&s1, None, fs::File::create(&stream).unwrap())
         .unwrap();
     let full_len = fs::metadata(&stream).unwrap().len();
@@ -504,7 +451,7 @@ fn send_and_receive_full_and_incremental() {
     fs::write(pool.path("src/data"), "second").unwrap();
     let s2 = src.snapshot("s2").unwrap();
     zfs.snapshot(&s2, false, &[]).unwrap();
-    let inc = PathBuf::from(format!("/run/{}-inc.zstream", pool.name));
+    let inc = PathBuf::from(format!("/run/{}-inc.zstream", pool.name()));
     zfs.dataset(&s2)
         .unwrap()
         .send(Some(&s1), fs::File::create(&inc).unwrap())
@@ -537,7 +484,7 @@ fn send_and_receive_full_and_incremental() {
 #[test]
 fn iocage_settings_round_trip() {
     use zfsctl::iocage::{IocageJail, IocageWarning};
-    let Some(pool) = TestPool::create("iocage") else {
+    let Some(pool) = TestPool::create("zc", "iocage") else {
         return;
     };
     let zfs = Zfs::open().unwrap();
