@@ -191,3 +191,13 @@ fn zero_stop_timeout_sends_no_sigterm() {
     stop(running, &host, &host).unwrap();
     assert_eq!(host.operations()[0], Operation::Remove(1));
 }
+
+#[test]
+fn assumed_running_jail_equals_the_one_start_returned() {
+    let host = host(None);
+    let started = start(&spec(), &host, &host).unwrap();
+    let assumed =
+        jailctl::jail8::lifecycle::RunningJail::assume_started(&spec(), started.jid, &host)
+            .unwrap();
+    assert_eq!(assumed, started);
+}

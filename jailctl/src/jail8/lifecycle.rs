@@ -76,6 +76,10 @@ pub trait KernelJails {
     /// Creates a jail with `params` (JAIL_CREATE) and returns its jid.
     fn create(&self, params: &[KernelParam]) -> Result<Jid, KernelJailsError>;
 
+    /// The jid of the running jail named `name`, or `None` when no jail
+    /// has that name.
+    fn find(&self, name: &str) -> Result<Option<Jid>, KernelJailsError>;
+
     /// Removes the jail, killing its processes.
     fn remove(&self, jid: Jid) -> Result<(), KernelJailsError>;
 
@@ -295,6 +299,47 @@ pub struct RunningJail {
     pub exec_stop: Vec<ExecCommand>,
     /// `stop.timeout`.
     pub stop_timeout: StopTimeout,
+}
+
+impl RunningJail {
+    /// The running jail of `config` with jid `jid`, as [`start`] would have
+    /// returned it: for a jail started earlier, by another process, so that
+    /// [`stop`] can tear it down. The aliases are planned again from
+    /// `config` (looking up default routes through `runner`).
+    ///
+    /// Limitations: the aliases and devfs mount are assumed to be exactly
+    /// those `config` asks for; if the host was changed by hand since the
+    /// start, stop may fail to remove some of them.
+    ///
+    /// References: jail(8).
+    pub fn assume_started(
+        config: &JailConfig,
+        jid: Jid,
+        runner: &dyn CommandRunner,
+    ) -> Result<Self, Box<StepFailure>> {
+        let defaults = DefaultRouteInterfaces::discover(runner, &config.ip4, &config.ip6);
+        let aliases = AliasPlan::new(
+            &config.ip4,
+            &config.ip6,
+            config.interface.as_ref(),
+            &defaults,
+        )
+        .map_err(|e| StepFailure {
+            step: Step::PlanAliases,
+            error: e.into(),
+        })?;
+        Ok(Self {
+            name: config.name.clone(),
+            jid,
+            aliases,
+            devfs: config.devfs.map(|ruleset| DevfsMount {
+                root: config.root.clone(),
+                ruleset,
+            }),
+            exec_stop: config.exec_stop.clone(),
+            stop_timeout: config.stop_timeout,
+        })
+    }
 }
 
 /// What start has done so far, undone in reverse when a later step fails.

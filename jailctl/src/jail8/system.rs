@@ -18,7 +18,7 @@ use super::command::{
 use super::exec::{ExecInvocation, StopTimeout};
 use super::lifecycle::{KernelJails, KernelJailsError, KernelParam};
 use crate::probe::{KernelParams, ParamProbe};
-use crate::{Jail, JailCommandExt, JailSpec, Jid, Param};
+use crate::{HierarchicalName, Jail, JailCommandExt, JailSpec, Jid, Param};
 
 /// The `PATH` a command inside the jail gets, as a root login class has it.
 pub const JAIL_PATH: &str = "/sbin:/bin:/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin";
@@ -112,6 +112,15 @@ impl KernelJails for SystemJails {
             spec = spec.param(typed_param(param)?);
         }
         Ok(Jail::create(&spec)?.jid())
+    }
+
+    fn find(&self, name: &str) -> Result<Option<Jid>, KernelJailsError> {
+        let name = HierarchicalName::new(name).map_err(crate::Error::from)?;
+        match Jail::find_by_name(&name) {
+            Ok(jail) => Ok(Some(jail.jid())),
+            Err(crate::Error::Kernel(e)) if e.errno().raw() == libc::ENOENT => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     fn remove(&self, jid: Jid) -> Result<(), KernelJailsError> {
