@@ -8,8 +8,9 @@
 //!
 //! # Limitations
 //!
-//! - Applying a plan to a FreeBSD host (datasets, jail, packages) is not
-//!   implemented yet; plans can be printed, inspected and rendered anywhere.
+//! - [`apply`] creates, starts, stops and destroys a cage on a FreeBSD host
+//!   (its ZFS part also runs on Linux with OpenZFS); see its own
+//!   limitations.
 //! - The spiped rc.conf.d file holds the pipes of one cage; a host running
 //!   several cages needs their pipes merged by hand.
 //! - Plugins that open listeners of their own beyond management, STOMP and
@@ -20,6 +21,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod apply;
 pub mod audit;
 pub mod erlang_syntax;
 pub mod erlang_term;
