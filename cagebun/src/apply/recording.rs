@@ -230,6 +230,11 @@ pub struct RecordingSystem<'c> {
     pub sockstat_output: String,
 }
 
+/// The exit code of a command the [`EffectCounter`] chose to fail: 70,
+/// `EX_SOFTWARE` of sysexits(3), which no command cagebun runs gives a
+/// meaning of its own.
+pub const INJECTED_EXIT_CODE: i32 = 70;
+
 /// The error of a jail call the [`EffectCounter`] chose to fail.
 #[derive(Debug, thiserror::Error)]
 #[error("injected failure of effect {0}")]
@@ -356,7 +361,7 @@ impl CommandRunner for RecordingSystem<'_> {
         };
         if let Err(index) = self.counter.tick(command.to_string()) {
             return Err(fail(CommandFailure::Exited {
-                code: Some(1),
+                code: Some(INJECTED_EXIT_CODE),
                 stderr: format!("injected failure of effect {index}"),
             }));
         }
