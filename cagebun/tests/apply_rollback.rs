@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use cagebun::apply::recording::{Counted, DirectoryZfs, EffectCounter, HostState, RecordingSystem};
 use cagebun::apply::{
     self, ApplyError, Cage, CageHost, DestroyConfirmation, DestroyError, EffectError, HostPkg,
-    RootedFiles, ZfsEffects,
+    LibzfsEffects, RootedFiles, ZfsEffects,
 };
 use cagebun::{CageSpec, DEFAULT_SPEC_TOML};
 use zfsctl::DatasetName;
@@ -398,6 +398,129 @@ fn check_every_failure<Z: ZfsWorld>(parent: &Path, pool: &str, make: impl Fn(&Wo
         assert!(state.processes.is_empty(), "{state:?}: {error}");
         assert_eq!(state.packages.len(), 2, "create's packages stay: {state:?}");
     }
+}
+
+/// Runs a command that must succeed and returns its standard output.
+fn must_run(argv: &[&str]) -> String {
+    let out = std::process::Command::new(argv[0])
+        .args(&argv[1..])
+        .output()
+        .unwrap_or_else(|e| panic!("{argv:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{argv:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A throwaway pool on a file vdev under `/run` holding the release
+/// snapshot, destroyed on drop even when the test fails.
+struct TestPool {
+    name: String,
+    vdev: PathBuf,
+}
+
+impl TestPool {
+    fn create() -> Self {
+        let name = format!("cbapply{}", std::process::id());
+        let vdev = PathBuf::from(format!("/run/{name}.img"));
+        std::fs::File::create(&vdev)
+            .unwrap()
+            .set_len(128 << 20)
+            .unwrap();
+        let pool = Self { name, vdev };
+        let vdev = pool.vdev.display().to_string();
+        must_run(&[
+            "zpool",
+            "create",
+            "-O",
+            "mountpoint=none",
+            &pool.name,
+            &vdev,
+        ]);
+        let release = format!("{}/cagebun/releases/{RELEASE}", pool.name);
+        let release_mount = format!("/run/{}-release", pool.name);
+        let mountpoint = format!("mountpoint={release_mount}");
+        must_run(&["zfs", "create", "-p", "-o", &mountpoint, &release]);
+        let etc = Path::new(&release_mount).join("etc");
+        write(&etc.join("passwd"), "root:*:0:0:Charlie &:/root:/bin/sh\n");
+        write(&etc.join("group"), "wheel:*:0:root\nrabbitmq:*:135:\n");
+        must_run(&["zfs", "snapshot", &format!("{release}@base")]);
+        must_run(&["zfs", "create", &format!("{}/cagebun/cages", pool.name)]);
+        pool
+    }
+}
+
+impl Drop for TestPool {
+    fn drop(&mut self) {
+        let status = std::process::Command::new("zpool")
+            .args(["destroy", "-f", &self.name])
+            .status();
+        if !matches!(status, Ok(s) if s.success()) {
+            eprintln!("zpool destroy {} failed: {status:?}", self.name);
+        }
+        let _ = std::fs::remove_file(&self.vdev);
+        let _ = std::fs::remove_dir_all(format!("/run/{}-release", self.name));
+    }
+}
+
+/// ZFS for real, with zfs(8) as the witness.
+struct RealZfs {
+    effects: LibzfsEffects,
+    pool: String,
+}
+
+impl ZfsWorld for RealZfs {
+    fn effects(&self) -> &dyn ZfsEffects {
+        &self.effects
+    }
+
+    fn witness(&self) -> String {
+        let list = must_run(&[
+            "zfs",
+            "list",
+            "-H",
+            "-r",
+            "-t",
+            "all",
+            "-o",
+            "name,mounted,mountpoint",
+            &self.pool,
+        ]);
+        let props = must_run(&[
+            "zfs",
+            "get",
+            "-H",
+            "-r",
+            "-s",
+            "local",
+            "-o",
+            "name,property,value",
+            "all",
+            &self.pool,
+        ]);
+        format!("{list}{props}")
+    }
+}
+
+#[test]
+fn every_failure_is_undone_with_real_zfs() {
+    if !Path::new("/dev/zfs").exists() {
+        assert!(
+            std::env::var("CAGEBUN_REQUIRE_ZFS").as_deref() != Ok("1"),
+            "CAGEBUN_REQUIRE_ZFS=1 but /dev/zfs is absent"
+        );
+        println!(
+            "skipped: /dev/zfs is absent (no ZFS kernel module); set CAGEBUN_REQUIRE_ZFS=1 to fail instead"
+        );
+        return;
+    }
+    let pool = TestPool::create();
+    check_every_failure(Path::new("/run"), &pool.name, |_| RealZfs {
+        effects: LibzfsEffects::open().unwrap(),
+        pool: pool.name.clone(),
+    });
 }
 
 #[test]

@@ -81,6 +81,7 @@ pub use effects::{
     ZfsEffects,
 };
 pub use journal::{ApplyError, Effect, Journal, UndoFailure};
+pub use libzfs_effects::LibzfsEffects;
 
 /// The host a cage is applied to: one implementation of each effect, and
 /// where things live.
