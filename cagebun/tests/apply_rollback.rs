@@ -161,6 +161,9 @@ struct Run {
     after_create: (BTreeMap<PathBuf, String>, String),
     after_all: (BTreeMap<PathBuf, String>, String),
     state: HostState,
+    /// The ZFS witness after destroying what create made, when it
+    /// succeeded (the datasets must go for the next run in the same pool).
+    after_destroy: Option<String>,
 }
 
 fn run<Z: ZfsWorld>(world: &World, zfs: &Z, fail: &[usize], sockstat: &str) -> Run {
@@ -180,13 +183,20 @@ fn run<Z: ZfsWorld>(world: &World, zfs: &Z, fail: &[usize], sockstat: &str) -> R
     let created = apply::create(&cage, &host);
     let after_create = (world.tree(), zfs.witness());
     let started = created.is_ok().then(|| apply::start(&cage, &host));
+    let (log, after_all, state) = (counter.log(), (world.tree(), zfs.witness()), system.state());
+    let after_destroy = created.is_ok().then(|| {
+        let confirmation = DestroyConfirmation::new("rabbit");
+        apply::destroy(&cage, &host, &confirmation).unwrap_or_else(|e| panic!("{e}"));
+        zfs.witness()
+    });
     Run {
-        log: counter.log(),
+        log,
         created,
         started,
         after_create,
-        after_all: (world.tree(), zfs.witness()),
-        state: system.state(),
+        after_all,
+        state,
+        after_destroy,
     }
 }
 
@@ -339,8 +349,9 @@ fn check_every_failure<Z: ZfsWorld>(parent: &Path, pool: &str, make: impl Fn(&Wo
     // A clean run: the exact effects; start touches no file and no dataset.
     let world = World::new(parent, pool);
     let zfs = make(&world);
-    let tree_before = world.tree();
+    let (tree_before, witness_before) = (world.tree(), zfs.witness());
     let clean = run(&world, &zfs, &[], GOOD_SOCKSTAT);
+    assert_eq!(clean.after_destroy.as_ref(), Some(&witness_before));
     clean.created.unwrap();
     let running = clean.started.unwrap().unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(clean.log, expected(&world));
@@ -381,8 +392,10 @@ fn check_every_failure<Z: ZfsWorld>(parent: &Path, pool: &str, make: impl Fn(&Wo
     for index in CREATE_EFFECTS..expected_log().len() {
         let world = World::new(parent, pool);
         let zfs = make(&world);
+        let witness_before = zfs.witness();
         let result = run(&world, &zfs, &[index], GOOD_SOCKSTAT);
         result.created.as_ref().unwrap();
+        assert_eq!(result.after_destroy.as_ref(), Some(&witness_before));
         let error = result.started.unwrap().expect_err("start must fail");
         println!(
             "start, failure at effect {index} `{}`: undone: [{}]",
