@@ -22,6 +22,14 @@
 //! - `<pool>/cagebun/cages/<name>/root`: a clone of the release snapshot,
 //!   mounted at `<mountpoint>/root`: the jail's root.
 //!
+//! # What runs where
+//!
+//! [`LibzfsEffects`] (ZFS through zfsctl) and [`RootedFiles`] work on
+//! FreeBSD and on Linux with OpenZFS. `SystemHost` (commands through
+//! std::process, jails through jailctl's kernel layer) is FreeBSD only;
+//! [`recording::RecordingSystem`] stands in for it elsewhere, and
+//! [`recording::DirectoryZfs`] stands in for ZFS where there is none.
+//!
 //! # Steps
 //!
 //! Create: the cage's file system, each user property, the missing
@@ -67,6 +75,8 @@ pub mod effects;
 pub mod journal;
 pub mod libzfs_effects;
 pub mod recording;
+#[cfg(target_os = "freebsd")]
+pub mod system_host;
 
 use std::path::PathBuf;
 
@@ -82,6 +92,8 @@ pub use effects::{
 };
 pub use journal::{ApplyError, Effect, Journal, UndoFailure};
 pub use libzfs_effects::LibzfsEffects;
+#[cfg(target_os = "freebsd")]
+pub use system_host::SystemHost;
 
 /// The host a cage is applied to: one implementation of each effect, and
 /// where things live.
