@@ -26,4 +26,7 @@ step "cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --target x86_64-unknown-freebsd
 
+step "FreeBSD link check (cargo zigbuild)"
+bash scripts/freebsd-link-check.sh
+
 step "all checks passed in $((SECONDS - t0)) s"

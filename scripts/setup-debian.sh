@@ -53,4 +53,10 @@ if ! rustup target list --installed 2>/dev/null | grep -qx x86_64-unknown-freebs
     esac
   fi
 fi
+# zig as a cross linker, for the FreeBSD link check.
+if ! command -v cargo-zigbuild >/dev/null || ! python3 -m ziglang version >/dev/null 2>&1; then
+  log "pip install ziglang cargo-zigbuild"
+  python3 -m pip install -q ziglang==0.17.1 cargo-zigbuild==0.24.1 >&2 \
+    || python3 -m pip install -q --break-system-packages ziglang==0.17.1 cargo-zigbuild==0.24.1 >&2
+fi
 log "setup done"

@@ -566,7 +566,7 @@ fn a_listener_on_the_wildcard_fails_the_start_and_stops_everything() {
     assert_eq!(
         error.to_string(),
         "rabbit: start failed at `/usr/bin/sockstat -46l -j 1`: port audit of jail 1: \
-         unexpected listeners: [::]:15672 beam.smp; \
+         unexpected listeners: *:15672 beam.smp reachable on 127.0.0.7 ::7 2001:db8::7 (public); \
          undone: jail stop rabbit (jid 1), /usr/sbin/service spiped stop"
     );
     assert!(result.state.aliases.is_empty() && result.state.jails.is_empty());

@@ -1,5 +1,5 @@
 //! Rendering into a staging directory: contents, modes, the spiped key
-//! (B34), symbolic links and roll-back.
+//! (its length and mode), symbolic links and roll-back.
 
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
@@ -81,7 +81,7 @@ fn place_key(stage: &Path, bytes: &[u8], mode: u32) -> PathBuf {
 }
 
 #[test]
-fn b34_empty_key_is_refused_and_nothing_is_written() {
+fn empty_key_is_refused_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let key = place_key(dir.path(), b"", 0o400);
     let before = tree(dir.path());
@@ -96,7 +96,7 @@ fn b34_empty_key_is_refused_and_nothing_is_written() {
 }
 
 #[test]
-fn b34_key_readable_by_others_is_refused() {
+fn key_readable_by_others_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     place_key(dir.path(), &[7u8; 32], 0o644);
     let err = plan()

@@ -16,7 +16,7 @@ fn v6(text: &str) -> Ipv6Addr {
 }
 
 #[test]
-fn b01_two_entries_on_one_interface() {
+fn two_entries_on_one_interface() {
     let text = "em0|2001:db8::1,em0|2001:db8::2";
     let list: Ipv6List = text.parse().unwrap();
     let expected = vec![
@@ -44,7 +44,7 @@ fn b01_two_entries_on_one_interface() {
 }
 
 #[test]
-fn b02_ifconfig_words_stay_with_their_entry() {
+fn ifconfig_words_stay_with_their_entry() {
     let text = "DEFAULT|2001:db8::246 vhid 23 advskew 100";
     let entry: Ipv6Entry = text.parse().unwrap();
     assert_eq!(entry.iface, Some(Iface::Default));
@@ -61,14 +61,14 @@ fn b02_ifconfig_words_stay_with_their_entry() {
 }
 
 #[test]
-fn b02_repeated_spaces_between_words_collapse_like_strtok() {
+fn repeated_spaces_between_words_collapse_like_strtok() {
     let entry: Ipv4Entry = "em0|192.0.2.5/24  vhid 3".parse().unwrap();
     assert_eq!(entry.extra, ["vhid", "3"]);
     assert_eq!(entry.to_string(), "em0|192.0.2.5/24 vhid 3");
 }
 
 #[test]
-fn b03_bare_address() {
+fn bare_address() {
     let entry: Ipv6Entry = "2001:db8::10".parse().unwrap();
     assert_eq!(
         entry,
@@ -86,7 +86,7 @@ fn b03_bare_address() {
 }
 
 #[test]
-fn b04_default_interface_is_kept_distinct() {
+fn default_interface_is_kept_distinct() {
     let entry: Ipv6Entry = "DEFAULT|2001:db8::10/64".parse().unwrap();
     assert_eq!(entry.iface, Some(Iface::Default));
     assert_eq!(entry.prefix, Some(64));
@@ -98,7 +98,7 @@ fn b04_default_interface_is_kept_distinct() {
 }
 
 #[test]
-fn b08_malformed_literal_points_at_the_bad_group() {
+fn malformed_literal_points_at_the_bad_group() {
     let err = "em0|2001.db8::9/64".parse::<Ipv6List>().unwrap_err();
     assert_eq!(err.kind, AddressErrorKind::NotIpv6);
     assert_eq!(err.fragment, "2001.db8");
@@ -110,7 +110,7 @@ fn b08_malformed_literal_points_at_the_bad_group() {
 }
 
 #[test]
-fn b08_error_offsets_count_in_the_whole_list() {
+fn error_offsets_count_in_the_whole_list() {
     let err = "em0|2001:db8::1,em0|2001:db8::zz/64"
         .parse::<Ipv6List>()
         .unwrap_err();
@@ -118,7 +118,7 @@ fn b08_error_offsets_count_in_the_whole_list() {
 }
 
 #[test]
-fn b08_scope_is_kept_with_its_prefix() {
+fn scope_is_kept_with_its_prefix() {
     let entry: Ipv6Entry = "em0|fe80::1%em0/64".parse().unwrap();
     assert_eq!(entry.iface, named("em0"));
     assert_eq!(entry.addr, v6("fe80::1"));
@@ -129,14 +129,14 @@ fn b08_scope_is_kept_with_its_prefix() {
 }
 
 #[test]
-fn b08_scope_naming_another_interface_is_refused() {
+fn scope_naming_another_interface_is_refused() {
     let err = "em0|fe80::1%em1/64".parse::<Ipv6Entry>().unwrap_err();
     assert_eq!(err.kind, AddressErrorKind::ScopeMismatch);
     assert_eq!((err.offset, err.fragment.as_str()), (12, "em1"));
 }
 
 #[test]
-fn b13b_mode_words_are_refused_in_address_lists() {
+fn mode_words_are_refused_in_address_lists() {
     for word in ["inherit", "new", "disable"] {
         let err = word.parse::<Ipv6List>().unwrap_err();
         assert_eq!(err.kind, AddressErrorKind::ModeWord, "{word}");

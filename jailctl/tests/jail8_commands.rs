@@ -56,7 +56,7 @@ fn alias_words_follow_jail8() {
 }
 
 #[test]
-fn b01_removal_matches_setup() {
+fn removal_matches_setup() {
     let plan = plan("", "em0|2001:db8::1,em0|2001:db8::2", None);
     assert_eq!(
         argvs(plan.setup_commands()),
@@ -75,7 +75,7 @@ fn b01_removal_matches_setup() {
 }
 
 #[test]
-fn b02_ifconfig_words_go_on_the_add_command_only() {
+fn ifconfig_words_go_on_the_add_command_only() {
     let plan = plan("", "igb0|2001:db8::246 vhid 23 advskew 100", None);
     assert_eq!(
         argvs(plan.setup_commands()),
@@ -92,7 +92,7 @@ fn b02_ifconfig_words_go_on_the_add_command_only() {
 }
 
 #[test]
-fn b03_no_alias_without_an_interface() {
+fn no_alias_without_an_interface() {
     let bare = plan("192.0.2.10", "2001:db8::10", None);
     assert!(bare.is_empty());
     assert_eq!(bare.setup_commands(), []);
@@ -109,7 +109,7 @@ fn b03_no_alias_without_an_interface() {
 }
 
 #[test]
-fn b04_default_resolves_per_family() {
+fn default_resolves_per_family() {
     let defaults = DefaultRouteInterfaces {
         inet: Some(InterfaceName::new("em0").unwrap()),
         inet6: Some(InterfaceName::new("em1").unwrap()),
@@ -149,7 +149,7 @@ fn b04_default_resolves_per_family() {
 }
 
 #[test]
-fn b08_scope_reaches_ifconfig() {
+fn scope_reaches_ifconfig() {
     let plan = plan("", "em0|fe80::1%em0/64", None);
     assert_eq!(
         argvs(plan.setup_commands()),

@@ -15,7 +15,7 @@ fn round_trips(file: &ConfFile) {
 }
 
 #[test]
-fn b14_values_needing_quotes() {
+fn values_needing_quotes() {
     let file = ConfFile {
         items: vec![Item::Jail(JailBlock {
             name: "mq".to_owned(),
@@ -43,7 +43,7 @@ fn b14_values_needing_quotes() {
 }
 
 #[test]
-fn b15_append_comma_lists_and_comments() {
+fn append_comma_lists_and_comments() {
     let text = r#"
 mq {
     ip6.addr = "2001:db8::1", "2001:db8::2";   // two

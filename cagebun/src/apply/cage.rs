@@ -1,7 +1,7 @@
 //! The cage's create, start, stop, restart and destroy, each a sequence of
 //! journaled effects.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use jailctl::jail8::address::{Ipv4List, Ipv6List};
@@ -14,7 +14,9 @@ use zfsctl::DatasetName;
 use super::CageHost;
 use super::effects::{EffectError, PackageTarget};
 use super::journal::{ApplyError, Effect, Journal, StepFailure};
-use crate::audit::{Listener, parse_sockstat, sockstat_argv, unexpected_listeners};
+use crate::audit::{
+    AuditScope, Listener, LoopbackBinding, PortAudit, parse_sockstat, sockstat_argv,
+};
 use crate::plan::{FileContent, JailPlan, PlannedFile, PseudoParam, Step, Target};
 use crate::rootfs::{FileMode, Owner};
 use crate::{CageSpec, Plan, SpecError};
@@ -42,10 +44,12 @@ pub struct Cage {
     pub jail_root: PathBuf,
     /// The FreeBSD release the root is cloned from.
     pub release: String,
-    /// Where processes inside the jail may listen: the intended listeners
-    /// other than spiped's, with 127.0.0.1 and ::1 also allowed on the
-    /// jail's primary addresses, where the kernel moves such binds.
-    pub allowed_listeners: Vec<Listener>,
+    /// The listeners intended inside the jail: the cage's intended
+    /// listeners other than spiped's, which run on the host.
+    pub jail_listeners: Vec<Listener>,
+    /// The jail's addresses, and where its loopback binds land (on its
+    /// primary addresses).
+    pub audit_scope: AuditScope,
 }
 
 /// Why a spec cannot become a [`Cage`].
@@ -65,28 +69,23 @@ impl Cage {
     /// References: jail(8), sockstat(1).
     pub fn from_spec(spec: &CageSpec) -> Result<Self, CageError> {
         let plan = spec.plan()?;
-        let mut allowed = Vec::new();
-        for listener in spec.intended_listeners() {
-            if listener.process == "spiped" {
-                continue;
-            }
-            let primary = match listener.addr {
-                IpAddr::V4(Ipv4Addr::LOCALHOST) => spec.private.ipv4.map(IpAddr::V4),
-                IpAddr::V6(Ipv6Addr::LOCALHOST) => {
-                    Some(IpAddr::V6(spec.private.ipv6.unwrap_or(spec.public.address)))
-                }
-                _ => None,
-            };
-            if let Some(addr) = primary {
-                allowed.push(Listener {
-                    addr,
-                    ..listener.clone()
-                });
-            }
-            allowed.push(listener);
-        }
-        allowed.sort();
-        allowed.dedup();
+        let jail_listeners = spec
+            .intended_listeners()
+            .into_iter()
+            .filter(|listener| listener.process != "spiped")
+            .collect();
+        let private = [
+            spec.private.ipv4.map(IpAddr::V4),
+            spec.private.ipv6.map(IpAddr::V6),
+        ];
+        let audit_scope = AuditScope {
+            private: private.into_iter().flatten().collect(),
+            public: vec![IpAddr::V6(spec.public.address)],
+            loopback: LoopbackBinding::RemappedToPrimary {
+                ipv4: spec.private.ipv4,
+                ipv6: Some(spec.private.ipv6.unwrap_or(spec.public.address)),
+            },
+        };
         Ok(Self {
             name: spec.name.to_string(),
             plan,
@@ -94,7 +93,8 @@ impl Cage {
             mountpoint: PathBuf::from(spec.dataset.mountpoint.to_string()),
             jail_root: spec.dataset.jail_root(),
             release: spec.release.to_string(),
-            allowed_listeners: allowed,
+            jail_listeners,
+            audit_scope,
         })
     }
 
@@ -474,11 +474,14 @@ fn audit_ports(cage: &Cage, host: &CageHost<'_>, jid: i32) -> Result<(), StepFai
     let fail = |e: EffectError| StepFailure::new(command.to_string(), e);
     let output = host.system.run(&command).map_err(|e| fail(e.into()))?;
     let observed = parse_sockstat(&output).map_err(|e| fail(e.into()))?;
-    let unexpected = unexpected_listeners(&observed, &cage.allowed_listeners);
-    if unexpected.is_empty() {
+    let audit = PortAudit::compare(&cage.jail_listeners, &observed, &cage.audit_scope);
+    if audit.unexpected.is_empty() {
         Ok(())
     } else {
-        Err(fail(EffectError::UnexpectedListeners { jid, unexpected }))
+        Err(fail(EffectError::UnexpectedListeners {
+            jid,
+            unexpected: audit.unexpected,
+        }))
     }
 }
 

@@ -14,7 +14,7 @@ use jailctl::jail8::command::{CommandError, CommandLine, CommandRunner};
 use jailctl::jail8::lifecycle::{KernelJails, StartError, StepFailure, StopError};
 use zfsctl::DatasetName;
 
-use crate::audit::{Listener, SockstatParseError};
+use crate::audit::{ListenerTableError, UnexpectedListener};
 use crate::rootfs::{ExistingFile, FileMode, InvalidModeError, JailRoot, Owner, RootfsError};
 
 /// Why one effect failed.
@@ -81,14 +81,14 @@ pub enum EffectError {
     },
     /// sockstat(1) printed something unreadable.
     #[error(transparent)]
-    Sockstat(#[from] SockstatParseError),
+    Sockstat(#[from] ListenerTableError),
     /// The port audit found listeners where none should be.
     #[error("port audit of jail {jid}: unexpected listeners: {}", list(.unexpected))]
     UnexpectedListeners {
         /// The jail.
         jid: i32,
         /// What listens where it should not.
-        unexpected: Vec<Listener>,
+        unexpected: Vec<UnexpectedListener>,
     },
     /// A failure injected by [`recording::EffectCounter`](super::recording::EffectCounter).
     #[error("injected failure of effect {index}")]
@@ -98,12 +98,21 @@ pub enum EffectError {
     },
 }
 
-fn list(listeners: &[Listener]) -> String {
-    listeners
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
+fn list(findings: &[UnexpectedListener]) -> String {
+    let one = |finding: &UnexpectedListener| {
+        let addresses: Vec<String> = finding
+            .reachable_on
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let public = if finding.public { " (public)" } else { "" };
+        format!(
+            "{} reachable on {}{public}",
+            finding.listener,
+            addresses.join(" ")
+        )
+    };
+    findings.iter().map(one).collect::<Vec<_>>().join(", ")
 }
 
 /// The ZFS effects a cage needs. Dataset names are full names

@@ -1,5 +1,5 @@
-//! The field-report cases B11, B23, B24, B25, B27, B28, B30 and B32, and the
-//! spec's TOML errors.
+//! Known pitfalls of hand-written RabbitMQ cages, each with its expected
+//! rendering, and the spec's TOML errors.
 
 use cagebun::erlang_syntax::{parse_single_term, parse_terms};
 use cagebun::plugins::PluginError;
@@ -30,7 +30,7 @@ fn with_toml(edit: impl Fn(&str) -> String) -> Result<CageSpec, SpecError> {
 }
 
 #[test]
-fn b11_hostname_label_of_64_is_refused_with_key_and_line() {
+fn hostname_label_of_64_is_refused_with_key_and_line() {
     let label = "a".repeat(64);
     let err = with_toml(|t| t.replace("rabbit.example.org", &label)).unwrap_err();
     let SpecError::Toml {
@@ -48,7 +48,7 @@ fn b11_hostname_label_of_64_is_refused_with_key_and_line() {
 }
 
 #[test]
-fn b11_node_name_host_part_follows_dns_rules() {
+fn node_name_host_part_follows_dns_rules() {
     let label = "b".repeat(64);
     let err = with_toml(|t| t.replace("rabbit@localhost", &format!("rabbit@{label}"))).unwrap_err();
     assert!(
@@ -58,7 +58,7 @@ fn b11_node_name_host_part_follows_dns_rules() {
 }
 
 #[test]
-fn b09_dotted_jail_name_is_refused_hostname_stays_separate() {
+fn dotted_jail_name_is_refused_hostname_stays_separate() {
     let err =
         with_toml(|t| t.replace("name = \"rabbit\"", "name = \"mq.example.org\"")).unwrap_err();
     let line = line_of(DEFAULT_SPEC_TOML, "name = ");
@@ -113,7 +113,7 @@ fn missing_field_is_named_without_a_wrong_key() {
 }
 
 #[test]
-fn b23_epmd_address_is_the_ipv6_address_the_jail_owns() {
+fn epmd_address_is_the_ipv6_address_the_jail_owns() {
     let plan = ipv6_only("fd00::53").plan().unwrap();
     let env = text(&plan, FileRole::RabbitmqEnv);
     assert!(
@@ -124,7 +124,7 @@ fn b23_epmd_address_is_the_ipv6_address_the_jail_owns() {
 }
 
 #[test]
-fn b23_ipv4_literal_refused_for_ipv6_only_cage() {
+fn ipv4_literal_refused_for_ipv6_only_cage() {
     let mut spec = ipv6_only("fd00::53");
     spec.rabbitmq.distribution_address = Some("127.0.0.7".parse().unwrap());
     let err = spec.plan().unwrap_err();
@@ -135,7 +135,7 @@ fn b23_ipv4_literal_refused_for_ipv6_only_cage() {
 }
 
 #[test]
-fn b23_compressed_form_whatever_the_spelling_in_toml() {
+fn compressed_form_whatever_the_spelling_in_toml() {
     let spec = with_toml(|t| {
         t.replace("ipv4 = \"127.0.0.7\"\n", "")
             .replace("ipv6 = \"::7\"", "ipv6 = \"fd00:0:0:0:0:0:0:53\"")
@@ -149,7 +149,7 @@ fn b23_compressed_form_whatever_the_spelling_in_toml() {
 }
 
 #[test]
-fn b24_and_b28_ipv6_distribution() {
+fn ipv6_distribution() {
     let plan = ipv6_only("2001:db8::1").plan().unwrap();
     let env = text(&plan, FileRole::RabbitmqEnv);
     let expected = "\
@@ -172,7 +172,7 @@ export ERL_INETRC='/usr/local/etc/rabbitmq/erl_inetrc'
 }
 
 #[test]
-fn b25_unprefixed_names_and_no_self_references() {
+fn unprefixed_names_and_no_self_references() {
     let env = text(&CageSpec::default().plan().unwrap(), FileRole::RabbitmqEnv);
     for line in env.lines().filter(|l| !l.starts_with('#')) {
         let name = line
@@ -193,7 +193,7 @@ fn b25_unprefixed_names_and_no_self_references() {
 }
 
 #[test]
-fn b27_validator_rejects_the_three_bad_inputs() {
+fn validator_rejects_the_three_bad_inputs() {
     let bad = [
         "[{rabbit, [{tcp_listeners, [{\"::1\", 5672}]},]}].\n",
         "[{rabbit, [{tcp_listeners, [{\"::1\", 5672}]},]}]\n",
@@ -221,7 +221,7 @@ fn erlang_files(plan: &Plan) -> Vec<(FileRole, String)> {
 }
 
 #[test]
-fn b27_every_rendered_erlang_file_passes_the_validator() {
+fn every_rendered_erlang_file_passes_the_validator() {
     let mut conf = CageSpec::default();
     conf.rabbitmq.config_format = ConfigFormat::Conf;
     conf.rabbitmq.password.0 = "a#b".to_owned();
@@ -240,7 +240,7 @@ fn b27_every_rendered_erlang_file_passes_the_validator() {
 }
 
 #[test]
-fn b30_removed_and_malformed_plugins() {
+fn removed_and_malformed_plugins() {
     let mut spec = CageSpec::default();
     spec.rabbitmq.plugins = vec![
         "rabbitmq_management".into(),
@@ -265,7 +265,7 @@ fn b30_removed_and_malformed_plugins() {
 }
 
 #[test]
-fn b30_single_plugin_file_is_exact() {
+fn single_plugin_file_is_exact() {
     let mut spec = CageSpec::default();
     spec.rabbitmq.plugins = vec!["rabbitmq_management".into()];
     spec.rabbitmq.listeners.stomp = None;
@@ -295,7 +295,7 @@ fn plugin_without_bound_listener_is_refused() {
 }
 
 #[test]
-fn b32_same_address_two_spellings() {
+fn same_address_two_spellings() {
     let addr = "[fd00::53]:5672".parse().unwrap();
     assert_eq!(
         listener_value("listeners.tcp.1", addr).unwrap(),
@@ -322,7 +322,7 @@ fn b32_same_address_two_spellings() {
 }
 
 #[test]
-fn b32_link_local_private_address_is_refused() {
+fn link_local_private_address_is_refused() {
     let spec = ipv6_only("fe80::7");
     assert!(matches!(
         spec.plan().unwrap_err(),
