@@ -622,11 +622,10 @@ pub enum RestartError {
 pub fn find_running(cage: &Cage, host: &CageHost<'_>) -> Result<Option<RunningCage>, EffectError> {
     let plan = cage.plan.jail().ok_or_else(|| missing_jail_plan(cage))?;
     let config = jail_config(plan)?;
-    let Some(jid) = host.system.find(&config.name).map_err(|e| {
-        EffectError::JailLookup(Box::new(lifecycle::StepFailure {
-            step: lifecycle::Step::Create,
-            error: lifecycle::StepError::Kernel(e),
-        }))
+    let found = host.system.find(&config.name);
+    let Some(jid) = found.map_err(|error| EffectError::JailFind {
+        name: config.name.clone(),
+        error,
     })?
     else {
         return Ok(None);

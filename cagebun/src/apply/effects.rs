@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use jailctl::jail8::command::{CommandError, CommandLine, CommandRunner};
-use jailctl::jail8::lifecycle::{KernelJails, StartError, StepFailure, StopError};
+use jailctl::jail8::lifecycle::{
+    KernelJails, KernelJailsError, StartError, StepFailure, StopError,
+};
 use zfsctl::DatasetName;
 
 use crate::audit::{ListenerTableError, UnexpectedListener};
@@ -44,7 +46,15 @@ pub enum EffectError {
     /// The jail did not stop cleanly.
     #[error(transparent)]
     JailStop(Box<StopError>),
-    /// The running jail could not be found or described.
+    /// The jail could not be looked up by name.
+    #[error("jail_get name={name}: {error}")]
+    JailFind {
+        /// The jail's name.
+        name: String,
+        /// What the kernel side said.
+        error: KernelJailsError,
+    },
+    /// The running jail's aliases could not be planned again.
     #[error(transparent)]
     JailLookup(Box<StepFailure>),
     /// A jail parameter of the plan cannot be expressed for jail(8).
