@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's whole check: formatting, clippy for Linux and FreeBSD, every
-# test (the end-to-end RabbitMQ test in a network namespace included), and the
-# API docs. Run as root on Debian; it installs what it needs first.
+# test (the end-to-end RabbitMQ test in a network namespace included), the API
+# docs, the FreeBSD link check, and the real-ZFS tests in a QEMU VM. Run as root
+# on Debian; it installs what it needs first.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 step() { printf '\n==> %s\n' "$*"; }
@@ -28,5 +29,8 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --target x86
 
 step "FreeBSD link check (cargo zigbuild)"
 bash scripts/freebsd-link-check.sh
+
+step "real-ZFS tests in a QEMU VM"
+bash scripts/zfs-vm/test.sh
 
 step "all checks passed in $((SECONDS - t0)) s"

@@ -25,10 +25,14 @@
 #![forbid(unsafe_code)]
 
 pub mod apply;
+pub mod archive;
 pub mod audit;
+pub mod boot_order;
 pub mod erlang_syntax;
 pub mod erlang_term;
+pub mod inventory;
 pub mod names;
+pub mod pkg;
 pub mod plan;
 pub mod plugins;
 pub mod posix_shell;

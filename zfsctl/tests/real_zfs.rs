@@ -1,8 +1,10 @@
 //! Tests against a real OpenZFS kernel module.
 //!
-//! Each test skips, saying why, when `/dev/zfs` is absent. Otherwise it makes
-//! its own pool on a sparse file under `/run`, named after the test and the
-//! process, and destroys it in a guard even when the test fails. Results are
+//! Each test skips, saying why, when `/dev/zfs` is absent, unless
+//! `ZFSCTL_REQUIRE_ZFS=1` or `CAGEBUN_REQUIRE_ZFS=1` is set: then it fails.
+//! Otherwise it makes its own pool on a sparse file under `/run`, named after
+//! the test and the process, and destroys it in a guard even when the test
+//! fails. Results are
 //! read back through zfs(8), independently of the code under test.
 
 use std::fs;
@@ -21,6 +23,13 @@ impl TestPool {
     /// Creates the pool, or returns `None` (after saying why) without ZFS.
     fn create(tag: &str) -> Option<TestPool> {
         if !std::path::Path::new("/dev/zfs").exists() {
+            let required = ["ZFSCTL_REQUIRE_ZFS", "CAGEBUN_REQUIRE_ZFS"]
+                .iter()
+                .any(|var| std::env::var(var).as_deref() == Ok("1"));
+            assert!(
+                !required,
+                "real ZFS is required here, but /dev/zfs is absent"
+            );
             println!("skipped: /dev/zfs is absent (no ZFS kernel module)");
             return None;
         }
