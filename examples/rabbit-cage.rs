@@ -111,11 +111,17 @@ fn host_action(args: &Args, spec: &CageSpec) -> Result<(), String> {
     let cage = Cage::from_spec(spec).map_err(one_line)?;
     let zfs = LibzfsEffects::open().map_err(one_line)?;
     let releases = apply::releases_dataset(&cage.dataset).map_err(one_line)?;
+    let packages = JailAbiPkg {
+        families: AddressFamilies {
+            ipv4: spec.private.ipv4.is_some(),
+            ipv6: true,
+        },
+    };
     let host = CageHost {
         zfs: &zfs,
         files: &RootedFiles,
         system: &SystemHost,
-        packages: &HostPkg,
+        packages: &packages,
         host_root: PathBuf::from("/"),
         releases,
     };

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 
 use cagebun::CageSpec;
 use cagebun::apply::recording::DirectoryZfs;
-use cagebun::apply::{self, Cage, CageHost, HostPkg, RootedFiles};
+use cagebun::apply::{
+    self, Cage, CageHost, EffectError, HostPkg, JailAbiPkg, PackageCommands, PackageTarget,
+    RootedFiles,
+};
+use cagebun::pkg::AddressFamilies;
 use jailctl::jail8::lifecycle::KernelParam;
 use jailctl::jail8::recording::{Operation, RecordingHost};
 use zfsctl::DatasetName;
@@ -65,4 +69,31 @@ fn default_cage_starts_and_stops_its_jail_with_these_calls() {
             run("/usr/sbin/service spiped stop"),
         ]
     );
+}
+
+#[test]
+fn abi_aware_install_refuses_a_root_without_a_freebsd_userland() {
+    let root = tempfile::tempdir().unwrap();
+    let packages = JailAbiPkg {
+        families: AddressFamilies {
+            ipv4: true,
+            ipv6: true,
+        },
+    };
+    let error = packages
+        .install(PackageTarget::Jail(root.path()), &["rabbitmq".to_owned()])
+        .unwrap_err();
+    assert!(matches!(error, EffectError::Pkg(_)), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}/bin/freebsd-version: missing; \
+             the root's userland version is unknown and the host's is not assumed",
+            root.path().display()
+        )
+    );
+    let host = packages
+        .install(PackageTarget::Host, &["spiped".to_owned()])
+        .unwrap();
+    assert_eq!(host.argv(), ["/usr/sbin/pkg", "install", "-y", "spiped"]);
 }

@@ -264,12 +264,22 @@ fn install_jail_packages(
         return Ok(());
     }
     let target = PackageTarget::Jail(&cage.jail_root);
+    let step = || {
+        format!(
+            "pkg -c {} install -y {}",
+            cage.jail_root.display(),
+            packages.join(" ")
+        )
+    };
+    let install = host
+        .packages
+        .install(target, packages)
+        .map_err(|e| StepFailure::new(step(), e))?;
     let effect = Effect::Command {
-        run: host.packages.install(target, packages),
+        run: install.clone(),
         undo: host.packages.delete(target, packages),
     };
-    let result = run(host, &host.packages.install(target, packages));
-    done(journal, effect, result)
+    done(journal, effect, run(host, &install))
 }
 
 /// Installs each host package that pkg(8) does not report installed.
@@ -286,7 +296,10 @@ fn install_host_packages(
             Err(e) => return Err(StepFailure::new(query.to_string(), e)),
         }
         let one = std::slice::from_ref(package);
-        let install = host.packages.install(PackageTarget::Host, one);
+        let install = host
+            .packages
+            .install(PackageTarget::Host, one)
+            .map_err(|e| StepFailure::new(format!("pkg install -y {package}"), e))?;
         let effect = Effect::Command {
             run: install.clone(),
             undo: host.packages.delete(PackageTarget::Host, one),

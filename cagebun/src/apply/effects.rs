@@ -17,6 +17,8 @@ use jailctl::jail8::lifecycle::{
 use zfsctl::DatasetName;
 
 use crate::audit::{ListenerTableError, UnexpectedListener};
+use crate::names::{NameError, PackageName};
+use crate::pkg::{AddressFamilies, PkgError, PkgInstall, RootMode};
 use crate::rootfs::{ExistingFile, FileMode, InvalidModeError, JailRoot, Owner, RootfsError};
 
 /// Why one effect failed.
@@ -78,6 +80,12 @@ pub enum EffectError {
         /// The file looked in.
         database: PathBuf,
     },
+    /// A jail root's ABI or resolver configuration is not fit for pkg(8).
+    #[error(transparent)]
+    Pkg(#[from] PkgError),
+    /// A package name is not one pkg(8) accepts.
+    #[error(transparent)]
+    PackageName(#[from] NameError),
     /// A planned mode has bits outside `0o7777`.
     #[error(transparent)]
     Mode(#[from] InvalidModeError),
@@ -292,8 +300,13 @@ pub enum PackageTarget<'a> {
 ///
 /// References: pkg(8), pkg-install(8), pkg-delete(8), pkg-info(8).
 pub trait PackageCommands {
-    /// Installs `packages`, answering yes.
-    fn install(&self, target: PackageTarget<'_>, packages: &[String]) -> CommandLine;
+    /// Installs `packages`, answering yes. Building it may read the target
+    /// (a jail root's ABI) and fail.
+    fn install(
+        &self,
+        target: PackageTarget<'_>,
+        packages: &[String],
+    ) -> Result<CommandLine, EffectError>;
 
     /// Deletes `packages`, answering yes.
     fn delete(&self, target: PackageTarget<'_>, packages: &[String]) -> CommandLine;
@@ -326,8 +339,12 @@ fn pkg_argv(target: PackageTarget<'_>, words: &[&str], packages: &[String]) -> C
 }
 
 impl PackageCommands for HostPkg {
-    fn install(&self, target: PackageTarget<'_>, packages: &[String]) -> CommandLine {
-        pkg_argv(target, &["install", "-y"], packages)
+    fn install(
+        &self,
+        target: PackageTarget<'_>,
+        packages: &[String],
+    ) -> Result<CommandLine, EffectError> {
+        Ok(pkg_argv(target, &["install", "-y"], packages))
     }
 
     fn delete(&self, target: PackageTarget<'_>, packages: &[String]) -> CommandLine {
@@ -336,6 +353,49 @@ impl PackageCommands for HostPkg {
 
     fn is_installed(&self, target: PackageTarget<'_>, package: &str) -> CommandLine {
         pkg_argv(target, &["info", "-e"], &[package.to_owned()])
+    }
+}
+
+/// pkg(8) with the jail root's own ABI: packages go into a jail through
+/// [`PkgInstall`] (`env ABI=… OSVERSION=… pkg -c <root> install -y …`,
+/// after checking the root's userland and its resolv.conf(5) for the
+/// cage's address families); the host's packages, queries and deletes are
+/// [`HostPkg`]'s.
+///
+/// References: pkg(8) `ABI`, `OSVERSION`; freebsd-version(1).
+#[derive(Debug, Clone, Copy)]
+pub struct JailAbiPkg {
+    /// The address families of the cage, for the resolv.conf(5) check.
+    pub families: AddressFamilies,
+}
+
+impl PackageCommands for JailAbiPkg {
+    fn install(
+        &self,
+        target: PackageTarget<'_>,
+        packages: &[String],
+    ) -> Result<CommandLine, EffectError> {
+        let PackageTarget::Jail(root) = target else {
+            return HostPkg.install(target, packages);
+        };
+        let names = packages
+            .iter()
+            .map(|p| PackageName::new(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let install = PkgInstall::prepare(root, RootMode::Chroot, &names, self.families)?;
+        let argv = install
+            .argv()
+            .into_iter()
+            .map(|w| w.to_string_lossy().into_owned());
+        Ok(CommandLine::new(argv).expect("a pkg install argv has words"))
+    }
+
+    fn delete(&self, target: PackageTarget<'_>, packages: &[String]) -> CommandLine {
+        HostPkg.delete(target, packages)
+    }
+
+    fn is_installed(&self, target: PackageTarget<'_>, package: &str) -> CommandLine {
+        HostPkg.is_installed(target, package)
     }
 }
 

@@ -34,7 +34,8 @@
 //!
 //! Create: the cage's file system, each user property, the missing
 //! directories of its mountpoint, its mount; the release clone and its
-//! mount; the jail's packages (`pkg -c <root> install -y`); each planned
+//! mount; the jail's packages (`pkg -c <root> install -y`, with the root's
+//! own ABI through [`JailAbiPkg`]); each planned
 //! file with its missing parent directories (jail files through the jail
 //! root, host files through [`CageHost::host_root`], never following a
 //! link); the host's packages that are not installed yet. The jail's
@@ -60,6 +61,9 @@
 //!   configured, `service spiped start` before the jail may fail to bind.
 //! - An existing spiped key is kept as it is, without checking its length
 //!   or mode.
+//! - [`HostPkg`] installs into a jail with the host's ABI; use
+//!   [`JailAbiPkg`] for a jail root of another release. The tests use
+//!   `HostPkg`, since their release trees hold no FreeBSD executables.
 //! - Undoing a package install deletes the packages named, not the
 //!   dependencies pulled in with them; in the jail they go with its
 //!   dataset.
@@ -87,8 +91,8 @@ pub use cage::{
     destroy, find_running, restart, start, stop,
 };
 pub use effects::{
-    EffectError, FileEffects, HostPkg, HostSystem, PackageCommands, PackageTarget, RootedFiles,
-    ZfsEffects,
+    EffectError, FileEffects, HostPkg, HostSystem, JailAbiPkg, PackageCommands, PackageTarget,
+    RootedFiles, ZfsEffects,
 };
 pub use journal::{ApplyError, Effect, Journal, UndoFailure};
 pub use libzfs_effects::LibzfsEffects;
