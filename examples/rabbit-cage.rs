@@ -104,9 +104,10 @@ fn host_action(args: &Args, _spec: &CageSpec) -> Result<(), String> {
 #[cfg(target_os = "freebsd")]
 fn host_action(args: &Args, spec: &CageSpec) -> Result<(), String> {
     use cagebun::apply::{
-        self, Cage, CageHost, DestroyConfirmation, HostPkg, LibzfsEffects, RootedFiles, SystemHost,
-        ZfsEffects,
+        self, Cage, CageHost, DestroyConfirmation, JailAbiPkg, LibzfsEffects, RootedFiles,
+        SystemHost, ZfsEffects,
     };
+    use cagebun::pkg::AddressFamilies;
 
     let cage = Cage::from_spec(spec).map_err(one_line)?;
     let zfs = LibzfsEffects::open().map_err(one_line)?;
