@@ -5,11 +5,19 @@
 //! cargo run --example rabbit-cage -- --spec cage.toml  # your spec
 //! cargo run --example rabbit-cage -- --print-spec      # commented default spec
 //! cargo run --example rabbit-cage -- --json            # plan as JSON
+//! cargo run --example rabbit-cage -- --apply           # create and start (FreeBSD, root)
+//! cargo run --example rabbit-cage -- --destroy --confirm rabbit
 //! ```
 //!
 //! Each run replaces the staging directory as a whole: the new stage is
-//! rendered beside it and swapped in by rename. `--apply` needs FreeBSD and
-//! root and is not implemented yet.
+//! rendered beside it and swapped in by rename.
+//!
+//! `--apply` creates the cage and starts it, all or nothing: on failure
+//! everything done is undone and the error lists what was. It needs FreeBSD,
+//! root, and the release snapshot `<pool>/cagebun/releases/<release>@base`
+//! in the pool of the cage's dataset. `--destroy` stops the cage if it runs
+//! and destroys it; `--confirm` must repeat the cage's name. On any other
+//! system both refuse on one line and exit non-zero.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -36,9 +44,15 @@ struct Args {
     /// Give rendered files their planned owners (names looked up on this host).
     #[arg(long)]
     chown: bool,
-    /// Apply the plan to this host (FreeBSD, root).
-    #[arg(long)]
+    /// Create and start the cage on this host (FreeBSD, root).
+    #[arg(long, conflicts_with = "destroy")]
     apply: bool,
+    /// Stop and destroy the cage on this host (FreeBSD, root).
+    #[arg(long)]
+    destroy: bool,
+    /// The cage's name, repeated to confirm --destroy.
+    #[arg(long, value_name = "NAME", requires = "destroy")]
+    confirm: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -57,13 +71,13 @@ fn run(args: &Args) -> Result<(), String> {
         print!("{DEFAULT_SPEC_TOML}");
         return Ok(());
     }
-    if args.apply {
-        return Err(apply_refusal());
-    }
     let spec = match &args.spec {
         Some(path) => CageSpec::from_toml_file(path).map_err(one_line)?,
         None => CageSpec::default(),
     };
+    if args.apply || args.destroy {
+        return host_action(args, &spec);
+    }
     let plan = spec.plan().map_err(one_line)?;
     if args.json {
         let json = serde_json::to_string_pretty(&plan).map_err(|e| e.to_string())?;
@@ -79,12 +93,66 @@ fn run(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
-fn apply_refusal() -> String {
-    if cfg!(target_os = "freebsd") {
-        "--apply is not implemented yet; render the plan and apply it by hand".to_owned()
-    } else {
-        "--apply needs a FreeBSD host and root; this is not FreeBSD".to_owned()
+#[cfg(not(target_os = "freebsd"))]
+fn host_action(args: &Args, _spec: &CageSpec) -> Result<(), String> {
+    let flag = if args.apply { "--apply" } else { "--destroy" };
+    Err(format!(
+        "{flag} needs a FreeBSD host and root; this is not FreeBSD"
+    ))
+}
+
+#[cfg(target_os = "freebsd")]
+fn host_action(args: &Args, spec: &CageSpec) -> Result<(), String> {
+    use cagebun::apply::{
+        self, Cage, CageHost, DestroyConfirmation, JailAbiPkg, LibzfsEffects, RootedFiles,
+        SystemHost, ZfsEffects,
+    };
+    use cagebun::pkg::AddressFamilies;
+
+    let cage = Cage::from_spec(spec).map_err(one_line)?;
+    let zfs = LibzfsEffects::open().map_err(one_line)?;
+    let releases = apply::releases_dataset(&cage.dataset).map_err(one_line)?;
+    let packages = JailAbiPkg {
+        families: AddressFamilies {
+            ipv4: spec.private.ipv4.is_some(),
+            ipv6: true,
+        },
+    };
+    let host = CageHost {
+        zfs: &zfs,
+        files: &RootedFiles,
+        system: &SystemHost,
+        packages: &packages,
+        host_root: PathBuf::from("/"),
+        releases,
+    };
+    if args.destroy {
+        let typed = args
+            .confirm
+            .clone()
+            .ok_or_else(|| format!("--destroy needs --confirm {} to go ahead", cage.name))?;
+        apply::destroy(&cage, &host, &DestroyConfirmation::new(typed)).map_err(one_line)?;
+        eprintln!("rabbit-cage: destroyed {}", cage.name);
+        return Ok(());
     }
+    let snapshot = host
+        .releases
+        .child(&cage.release)
+        .and_then(|r| r.snapshot("base"))
+        .map_err(one_line)?;
+    if !zfs.exists(&snapshot).map_err(one_line)? {
+        return Err(format!(
+            "{snapshot} does not exist: extract the {} base set into a dataset there and snapshot it",
+            cage.release
+        ));
+    }
+    apply::create(&cage, &host).map_err(one_line)?;
+    let running = apply::start(&cage, &host).map_err(one_line)?;
+    eprintln!(
+        "rabbit-cage: {} created and started (jid {})",
+        cage.name, running.jail.jid
+    );
+    Ok(())
 }
 
 fn one_line(error: impl std::fmt::Display) -> String {

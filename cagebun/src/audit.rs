@@ -541,6 +541,22 @@ impl fmt::Display for PortAudit {
     }
 }
 
+/// sockstat(1), as the port audit of a running jail runs it.
+pub const SOCKSTAT: &str = "/usr/bin/sockstat";
+
+/// The argv that lists the listening IPv4 and IPv6 sockets of jail `jid`:
+/// `sockstat -46l -j <jid>`.
+///
+/// References: sockstat(1) `-4`, `-6`, `-l`, `-j`.
+pub fn sockstat_argv(jid: i32) -> Vec<String> {
+    vec![
+        SOCKSTAT.to_owned(),
+        "-46l".to_owned(),
+        "-j".to_owned(),
+        jid.to_string(),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

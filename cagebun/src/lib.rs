@@ -4,12 +4,16 @@
 //! A [`CageSpec`] holds every choice of a cage (jail, addresses, dataset,
 //! RabbitMQ, spiped); [`CageSpec::plan`] turns it into a [`Plan`], an ordered
 //! list of steps with every file's content; [`Plan::render`] writes those
-//! files under a staging directory.
+//! files under a staging directory; [`apply`] creates, starts, stops and
+//! destroys the cage on a host, all or nothing.
 //!
 //! # Limitations
 //!
-//! - Applying a plan to a FreeBSD host (datasets, jail, packages) is not
-//!   implemented yet; plans can be printed, inspected and rendered anywhere.
+//! - [`apply`] has been run on Linux only: ZFS for real (OpenZFS in a
+//!   virtual machine), files for real, and the FreeBSD-only effects (jail,
+//!   ifconfig, pkg, service, sockstat) through a recording host. Its
+//!   FreeBSD implementations compile but have not run on FreeBSD; see also
+//!   the limitations of [`apply`] itself.
 //! - The spiped rc.conf.d file holds the pipes of one cage; a host running
 //!   several cages needs their pipes merged by hand.
 //! - Plugins that open listeners of their own beyond management, STOMP and
@@ -20,6 +24,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod apply;
 pub mod archive;
 pub mod audit;
 pub mod boot_order;

@@ -213,6 +213,17 @@ impl Owner {
     }
 }
 
+/// A regular file as [`JailRoot::read_file`] found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExistingFile {
+    /// Its bytes.
+    pub contents: Vec<u8>,
+    /// Its permission bits.
+    pub mode: FileMode,
+    /// Its owner and group.
+    pub owner: Owner,
+}
+
 /// What went wrong with a write into a jail root; every variant names the
 /// path, relative to the root.
 #[derive(Debug, thiserror::Error)]
@@ -413,6 +424,86 @@ impl JailRoot {
             .map_err(|errno| syscall_error("unlinkat", &rel, errno))
     }
 
+    /// Whether anything (of any type, a link included) is at `rel`.
+    ///
+    /// # Errors
+    ///
+    /// [`RootfsError`] naming `rel`: an invalid path, a link or non-directory
+    /// on the way, or `fstatat(2)` failing other than with `ENOENT`. A
+    /// missing directory on the way means `false`.
+    ///
+    /// References: `fstatat(2)` with `AT_SYMLINK_NOFOLLOW`.
+    pub fn exists(&self, rel: impl AsRef<Path>) -> Result<bool, RootfsError> {
+        let rel = RelPath::new(rel)?;
+        let parent = match self.open_parent(&rel, MissingDirs::Refuse) {
+            Ok(parent) => parent,
+            Err(RootfsError::MissingDirectory { .. }) => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        tracing::debug!(root = %self.path.display(), path = %rel, "fstatat");
+        match rustix::fs::statat(&parent, rel.file_name(), AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(_) => Ok(true),
+            Err(Errno::NOENT) => Ok(false),
+            Err(errno) => Err(syscall_error("fstatat", &rel, errno)),
+        }
+    }
+
+    /// Reads the regular file at `rel` whole, with its mode and owner;
+    /// `None` when nothing is there.
+    ///
+    /// # Errors
+    ///
+    /// [`RootfsError`] naming `rel`: an invalid path, a link or non-directory
+    /// on the way, a missing directory, an entry that is not a regular file,
+    /// or a failed system call.
+    ///
+    /// References: `openat(2)` with `O_NOFOLLOW`, `fstat(2)`, `read(2)`.
+    pub fn read_file(&self, rel: impl AsRef<Path>) -> Result<Option<ExistingFile>, RootfsError> {
+        let rel = RelPath::new(rel)?;
+        let parent = self.open_parent(&rel, MissingDirs::Refuse)?;
+        refuse_unless_regular_or_absent(&parent, rel.file_name(), &rel)?;
+        tracing::debug!(root = %self.path.display(), path = %rel, "openat O_RDONLY");
+        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let fd = match rustix::fs::openat(&parent, rel.file_name(), flags, Mode::empty()) {
+            Ok(fd) => fd,
+            Err(Errno::NOENT) => return Ok(None),
+            Err(errno) => return Err(syscall_error("openat", &rel, errno)),
+        };
+        let stat = rustix::fs::fstat(&fd).map_err(|errno| syscall_error("fstat", &rel, errno))?;
+        let mut contents = Vec::new();
+        std::io::Read::read_to_end(&mut std::fs::File::from(fd), &mut contents).map_err(
+            |error| {
+                let errno = Errno::from_io_error(&error).unwrap_or(Errno::IO);
+                syscall_error("read", &rel, errno)
+            },
+        )?;
+        Ok(Some(ExistingFile {
+            contents,
+            mode: FileMode(permission_bits(stat.st_mode)),
+            owner: Owner {
+                uid: stat.st_uid,
+                gid: stat.st_gid,
+            },
+        }))
+    }
+
+    /// Removes the empty directory at `rel`; a link there is refused.
+    ///
+    /// # Errors
+    ///
+    /// [`RootfsError`] naming `rel`: an invalid path, a link or non-directory
+    /// on the way, or `unlinkat(2)` failing (`ENOTEMPTY` when something is
+    /// left in it, `ENOTDIR` for anything but a directory).
+    ///
+    /// References: `unlinkat(2)` with `AT_REMOVEDIR`.
+    pub fn remove_dir(&self, rel: impl AsRef<Path>) -> Result<(), RootfsError> {
+        let rel = RelPath::new(rel)?;
+        let parent = self.open_parent(&rel, MissingDirs::Refuse)?;
+        tracing::debug!(root = %self.path.display(), path = %rel, "unlinkat AT_REMOVEDIR");
+        rustix::fs::unlinkat(&parent, rel.file_name(), AtFlags::REMOVEDIR)
+            .map_err(|errno| syscall_error("unlinkat", &rel, errno))
+    }
+
     /// Opens the directory that holds `rel`'s last name.
     pub(crate) fn open_parent(
         &self,
@@ -570,6 +661,13 @@ pub(crate) fn set_owner_and_mode(
     let (uid, gid) = owner.rustix_ids();
     rustix::fs::fchown(&fd, uid, gid).map_err(|errno| syscall_error("fchown", rel, errno))?;
     rustix::fs::fchmod(&fd, mode.exact_mode()).map_err(|errno| syscall_error("fchmod", rel, errno))
+}
+
+/// The permission bits of a `st_mode` (16 bits wide on FreeBSD, 32 on
+/// Linux).
+#[cfg_attr(not(target_os = "freebsd"), allow(clippy::useless_conversion))]
+fn permission_bits(st_mode: rustix::fs::RawMode) -> u32 {
+    u32::from(st_mode) & 0o7777
 }
 
 /// A name beside `name` that no one else will pick: `.name.cagebun-<hex>`.

@@ -2,7 +2,7 @@
 //! at every step.
 
 use jailctl::jail8::exec::ExecCommand;
-use jailctl::jail8::lifecycle::{JailSpec, KernelParam, Step, StopError, start, stop};
+use jailctl::jail8::lifecycle::{JailConfig, KernelParam, Step, StopError, start, stop};
 use jailctl::jail8::mount::{DevfsRuleset, JailRoot};
 use jailctl::jail8::recording::{Operation, RecordingHost};
 
@@ -10,8 +10,8 @@ fn run(line: &str) -> Operation {
     Operation::Run(line.split(' ').map(str::to_owned).collect())
 }
 
-fn spec() -> JailSpec {
-    let mut spec = JailSpec::new("mq", JailRoot::new("/jails/mq").unwrap());
+fn spec() -> JailConfig {
+    let mut spec = JailConfig::new("mq", JailRoot::new("/jails/mq").unwrap());
     spec.ip4 = "lo0|127.0.0.7/32".parse().unwrap();
     spec.ip6 = "em0|2001:db8::7/64,DEFAULT|2001:db8::9 vhid 23 advskew 100"
         .parse()
@@ -61,7 +61,7 @@ fn start_sequence() -> Vec<Operation> {
 fn start_then_stop_in_jail8_order() {
     let host = host(None);
     let running = start(&spec(), &host, &host).unwrap();
-    assert_eq!(running.jid.as_raw(), 1);
+    assert_eq!(running.jid.get(), 1);
     assert_eq!(host.operations(), start_sequence());
 
     let host = self::host(None);
@@ -190,4 +190,14 @@ fn zero_stop_timeout_sends_no_sigterm() {
     let host = host(None);
     stop(running, &host, &host).unwrap();
     assert_eq!(host.operations()[0], Operation::Remove(1));
+}
+
+#[test]
+fn assumed_running_jail_equals_the_one_start_returned() {
+    let host = host(None);
+    let started = start(&spec(), &host, &host).unwrap();
+    let assumed =
+        jailctl::jail8::lifecycle::RunningJail::assume_started(&spec(), started.jid, &host)
+            .unwrap();
+    assert_eq!(assumed, started);
 }

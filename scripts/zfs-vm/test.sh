@@ -35,6 +35,7 @@ zfs_test_targets=(
 	"-p zfsctl --test real_zfs"
 	"-p cagebun --test inventory_zfs"
 	"-p cagebun --test archive_zfs"
+	"-p cagebun --test apply_rollback"
 )
 
 main() {

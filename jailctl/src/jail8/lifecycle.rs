@@ -14,48 +14,20 @@
 //! hands it back; after the removal every remaining step is still tried.
 //!
 //! The kernel side is the [`KernelJails`] trait; its real implementation
-//! belongs with the kernel layer of this crate (jail_set(2), jail_remove(2),
-//! jail_attach(2)). [`RecordingHost`](super::recording::RecordingHost)
+//! is `jail8::system::SystemJails` (FreeBSD only), over the kernel layer of
+//! this crate (jail_set(2), jail_remove(2), jail_attach(2)). [`RecordingHost`](super::recording::RecordingHost)
 //! implements it and [`CommandRunner`] for tests.
 //!
 //! References: jail(8), jail.conf(5), jail_set(2), jail_remove(2).
 
 use std::fmt;
-use std::num::NonZeroI32;
 
 use super::address::{InterfaceName, Ipv4List, Ipv6List};
 use super::alias::{AliasCommand, AliasError, AliasPlan, DefaultRouteInterfaces};
 use super::command::{CommandError, CommandRunner};
 use super::exec::{ExecCommand, ExecInvocation, StopTimeout};
 use super::mount::{DevfsMount, DevfsRuleset, JailRoot};
-
-/// A jail identifier handed out by the kernel: always positive.
-///
-/// References: jail_set(2) (`jid`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct JailId(NonZeroI32);
-
-impl JailId {
-    /// `Some` for a positive `raw` jid.
-    pub fn from_raw(raw: i32) -> Option<Self> {
-        if raw > 0 {
-            NonZeroI32::new(raw).map(Self)
-        } else {
-            None
-        }
-    }
-
-    /// The jid as the kernel spells it.
-    pub fn as_raw(self) -> i32 {
-        self.0.get()
-    }
-}
-
-impl fmt::Display for JailId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
+use crate::Jid;
 
 /// One kernel parameter in libjail's text form, e.g. `("ip6.addr",
 /// "2001:db8::1,2001:db8::2")` or `("persist", "true")`.
@@ -79,8 +51,21 @@ impl KernelParam {
     }
 }
 
-/// An error from the kernel side, kept whole.
-pub type KernelError = Box<dyn std::error::Error + Send + Sync + 'static>;
+/// Why a [`KernelJails`] operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum KernelJailsError {
+    /// A jail system call failed or was refused before it was made.
+    #[error(transparent)]
+    Kernel(#[from] crate::Error),
+    /// A program run inside the jail could not start or exited
+    /// unsuccessfully.
+    #[error(transparent)]
+    Command(#[from] CommandError),
+    /// An implementation other than the kernel layer failed (a test
+    /// double, for instance); its error is kept whole.
+    #[error(transparent)]
+    Other(Box<dyn std::error::Error + Send + Sync + 'static>),
+}
 
 /// The kernel operations the lifecycle needs. Kept small so the kernel
 /// layer can implement it over jail_set(2), jail_remove(2) and
@@ -89,19 +74,23 @@ pub type KernelError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// References: jail_set(2), jail_remove(2), jail_attach(2).
 pub trait KernelJails {
     /// Creates a jail with `params` (JAIL_CREATE) and returns its jid.
-    fn create(&self, params: &[KernelParam]) -> Result<JailId, KernelError>;
+    fn create(&self, params: &[KernelParam]) -> Result<Jid, KernelJailsError>;
+
+    /// The jid of the running jail named `name`, or `None` when no jail
+    /// has that name.
+    fn find(&self, name: &str) -> Result<Option<Jid>, KernelJailsError>;
 
     /// Removes the jail, killing its processes.
-    fn remove(&self, jid: JailId) -> Result<(), KernelError>;
+    fn remove(&self, jid: Jid) -> Result<(), KernelJailsError>;
 
     /// Runs a command inside the jail (attached to it, working directory at
     /// its root) and, unless it runs in the background, waits for it to
     /// exit successfully.
-    fn exec_in_jail(&self, jid: JailId, invocation: &ExecInvocation) -> Result<(), KernelError>;
+    fn exec_in_jail(&self, jid: Jid, invocation: &ExecInvocation) -> Result<(), KernelJailsError>;
 
     /// Sends SIGTERM to every process in the jail and waits up to `timeout`
     /// for them to exit.
-    fn terminate_processes(&self, jid: JailId, timeout: StopTimeout) -> Result<(), KernelError>;
+    fn terminate_processes(&self, jid: Jid, timeout: StopTimeout) -> Result<(), KernelJailsError>;
 }
 
 /// What to start: the kernel parameters and the jail(8) pseudo-parameters.
@@ -111,7 +100,7 @@ pub trait KernelJails {
 ///
 /// References: jail(8), jail.conf(5).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JailSpec {
+pub struct JailConfig {
     /// `name`; checked by the kernel, not here.
     pub name: String,
     /// `path`.
@@ -134,7 +123,7 @@ pub struct JailSpec {
     pub kernel_params: Vec<KernelParam>,
 }
 
-impl JailSpec {
+impl JailConfig {
     /// A spec with no addresses, no devfs, no commands and the default
     /// `stop.timeout`.
     pub fn new(name: impl Into<String>, root: JailRoot) -> Self {
@@ -194,7 +183,7 @@ pub enum Step {
     /// Sending SIGTERM and waiting `stop.timeout`.
     Terminate(StopTimeout),
     /// Removing the jail.
-    Remove(JailId),
+    Remove(Jid),
 }
 
 impl fmt::Display for Step {
@@ -219,7 +208,7 @@ pub enum StepError {
     Command(#[from] CommandError),
     /// The kernel refused.
     #[error(transparent)]
-    Kernel(KernelError),
+    Kernel(KernelJailsError),
     /// The aliases could not be planned.
     #[error(transparent)]
     Alias(#[from] AliasError),
@@ -233,6 +222,15 @@ pub struct StepFailure {
     pub step: Step,
     /// How it failed.
     pub error: StepError,
+}
+
+impl StepFailure {
+    fn kernel(step: Step, error: KernelJailsError) -> Self {
+        Self {
+            step,
+            error: StepError::Kernel(error),
+        }
+    }
 }
 
 /// A start that failed and was undone.
@@ -292,7 +290,7 @@ pub struct RunningJail {
     /// The jail's name.
     pub name: String,
     /// The jid.
-    pub jid: JailId,
+    pub jid: Jid,
     /// The aliases that were added.
     pub aliases: AliasPlan,
     /// The devfs that was mounted.
@@ -303,11 +301,52 @@ pub struct RunningJail {
     pub stop_timeout: StopTimeout,
 }
 
+impl RunningJail {
+    /// The running jail of `config` with jid `jid`, as [`start`] would have
+    /// returned it: for a jail started earlier, by another process, so that
+    /// [`stop`] can tear it down. The aliases are planned again from
+    /// `config` (looking up default routes through `runner`).
+    ///
+    /// Limitations: the aliases and devfs mount are assumed to be exactly
+    /// those `config` asks for; if the host was changed by hand since the
+    /// start, stop may fail to remove some of them.
+    ///
+    /// References: jail(8).
+    pub fn assume_started(
+        config: &JailConfig,
+        jid: Jid,
+        runner: &dyn CommandRunner,
+    ) -> Result<Self, Box<StepFailure>> {
+        let defaults = DefaultRouteInterfaces::discover(runner, &config.ip4, &config.ip6);
+        let aliases = AliasPlan::new(
+            &config.ip4,
+            &config.ip6,
+            config.interface.as_ref(),
+            &defaults,
+        )
+        .map_err(|e| StepFailure {
+            step: Step::PlanAliases,
+            error: e.into(),
+        })?;
+        Ok(Self {
+            name: config.name.clone(),
+            jid,
+            aliases,
+            devfs: config.devfs.map(|ruleset| DevfsMount {
+                root: config.root.clone(),
+                ruleset,
+            }),
+            exec_stop: config.exec_stop.clone(),
+            stop_timeout: config.stop_timeout,
+        })
+    }
+}
+
 /// What start has done so far, undone in reverse when a later step fails.
 enum Done {
     Alias(AliasCommand),
     Devfs(DevfsMount),
-    Jail(JailId),
+    Jail(Jid),
 }
 
 fn undo(done: Vec<Done>, runner: &dyn CommandRunner, kernel: &dyn KernelJails) -> Vec<StepFailure> {
@@ -345,7 +384,7 @@ fn undo(done: Vec<Done>, runner: &dyn CommandRunner, kernel: &dyn KernelJails) -
 ///
 /// References: jail(8), jail_set(2), ifconfig(8), mount(8), route(8).
 pub fn start(
-    spec: &JailSpec,
+    spec: &JailConfig,
     runner: &dyn CommandRunner,
     kernel: &dyn KernelJails,
 ) -> Result<RunningJail, StartError> {
@@ -444,22 +483,26 @@ pub fn stop(
         for command in &running.exec_stop {
             kernel
                 .exec_in_jail(jid, &command.invocation())
-                .map_err(|e| (Step::Exec(command.clone()), e))?;
+                .map_err(|e| Box::new(StepFailure::kernel(Step::Exec(command.clone()), e)))?;
         }
         if running.stop_timeout.terminates_processes() {
             kernel
                 .terminate_processes(jid, running.stop_timeout)
-                .map_err(|e| (Step::Terminate(running.stop_timeout), e))?;
+                .map_err(|e| {
+                    Box::new(StepFailure::kernel(
+                        Step::Terminate(running.stop_timeout),
+                        e,
+                    ))
+                })?;
         }
-        kernel.remove(jid).map_err(|e| (Step::Remove(jid), e))
+        kernel
+            .remove(jid)
+            .map_err(|e| Box::new(StepFailure::kernel(Step::Remove(jid), e)))
     })();
-    if let Err((step, error)) = before_removal {
+    if let Err(failure) = before_removal {
         return Err(StopError::StillRunning {
             running: Box::new(running),
-            failure: Box::new(StepFailure {
-                step,
-                error: StepError::Kernel(error),
-            }),
+            failure,
         });
     }
 

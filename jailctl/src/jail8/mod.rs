@@ -12,6 +12,8 @@
 //!   [`lifecycle::KernelJails`] traits.
 //! - [`conf`]: jail.conf(5) parsed to statements and rendered back.
 //! - [`recording`]: a host that records operations, for tests.
+//! - `system` (FreeBSD only): `SystemJails`, the real
+//!   [`lifecycle::KernelJails`] over the kernel layer of this crate.
 //!
 //! Everything here builds and is tested on any platform; only the real
 //! [`lifecycle::KernelJails`] implementation and the commands themselves
@@ -27,3 +29,5 @@ pub mod exec;
 pub mod lifecycle;
 pub mod mount;
 pub mod recording;
+#[cfg(target_os = "freebsd")]
+pub mod system;

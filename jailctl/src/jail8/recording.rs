@@ -7,7 +7,8 @@ use std::cell::RefCell;
 
 use super::command::{CommandError, CommandFailure, CommandLine, CommandRunner};
 use super::exec::{ExecInvocation, StopTimeout};
-use super::lifecycle::{JailId, KernelError, KernelJails, KernelParam};
+use super::lifecycle::{KernelJails, KernelJailsError, KernelParam};
+use crate::Jid;
 
 /// One operation, as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +17,8 @@ pub enum Operation {
     Run(Vec<String>),
     /// jail_set(2) with JAIL_CREATE and these parameters.
     Create(Vec<KernelParam>),
+    /// jail_get(2) by this name; the recording host knows no jail by name.
+    Find(String),
     /// jail_remove(2) of this jid.
     Remove(i32),
     /// A command run inside the jail: jid, argv, background.
@@ -96,9 +99,10 @@ impl CommandRunner for RecordingHost {
 }
 
 impl RecordingHost {
-    fn kernel_result(&self, op: Operation) -> Result<(), KernelError> {
+    fn kernel_result(&self, op: Operation) -> Result<(), KernelJailsError> {
         if self.record(op) {
-            Err(Box::new(InjectedFailure(self.log.borrow().len() - 1)))
+            let index = self.log.borrow().len() - 1;
+            Err(KernelJailsError::Other(Box::new(InjectedFailure(index))))
         } else {
             Ok(())
         }
@@ -106,27 +110,33 @@ impl RecordingHost {
 }
 
 impl KernelJails for RecordingHost {
-    fn create(&self, params: &[KernelParam]) -> Result<JailId, KernelError> {
+    fn create(&self, params: &[KernelParam]) -> Result<Jid, KernelJailsError> {
         self.kernel_result(Operation::Create(params.to_vec()))?;
         let mut next = self.next_jid.borrow_mut();
-        let jid = JailId::from_raw(*next).ok_or("recording host ran out of jids")?;
+        let jid = Jid::from_raw(*next)
+            .ok_or_else(|| KernelJailsError::Other("recording host ran out of jids".into()))?;
         *next += 1;
         Ok(jid)
     }
 
-    fn remove(&self, jid: JailId) -> Result<(), KernelError> {
-        self.kernel_result(Operation::Remove(jid.as_raw()))
+    fn find(&self, name: &str) -> Result<Option<Jid>, KernelJailsError> {
+        self.kernel_result(Operation::Find(name.to_owned()))?;
+        Ok(None)
     }
 
-    fn exec_in_jail(&self, jid: JailId, invocation: &ExecInvocation) -> Result<(), KernelError> {
+    fn remove(&self, jid: Jid) -> Result<(), KernelJailsError> {
+        self.kernel_result(Operation::Remove(jid.get()))
+    }
+
+    fn exec_in_jail(&self, jid: Jid, invocation: &ExecInvocation) -> Result<(), KernelJailsError> {
         self.kernel_result(Operation::Exec(
-            jid.as_raw(),
+            jid.get(),
             invocation.command.argv().to_vec(),
             invocation.background,
         ))
     }
 
-    fn terminate_processes(&self, jid: JailId, timeout: StopTimeout) -> Result<(), KernelError> {
-        self.kernel_result(Operation::Terminate(jid.as_raw(), timeout.0))
+    fn terminate_processes(&self, jid: Jid, timeout: StopTimeout) -> Result<(), KernelJailsError> {
+        self.kernel_result(Operation::Terminate(jid.get(), timeout.0))
     }
 }
