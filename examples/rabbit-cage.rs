@@ -30,7 +30,7 @@ struct Args {
     #[arg(long, value_name = "DIR", default_value = "target/rabbit-cage/stage")]
     stage: PathBuf,
     /// Print the default spec as commented TOML and exit.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "apply")]
     print_spec: bool,
     /// Print the plan as JSON instead of text.
     #[arg(long)]
