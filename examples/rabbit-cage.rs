@@ -10,7 +10,9 @@
 //! ```
 //!
 //! Each run replaces the staging directory as a whole: the new stage is
-//! rendered beside it and swapped in by rename.
+//! rendered beside it and swapped in by rename. Only a stage this tool made
+//! (it holds `.cagebun-stage`) or an empty directory is replaced; the spiped
+//! key of the previous stage is kept.
 //!
 //! `--apply` creates the cage and starts it, all or nothing: on failure
 //! everything done is undone and the error lists what was. It needs FreeBSD,
@@ -36,7 +38,7 @@ struct Args {
     #[arg(long, value_name = "DIR", default_value = "target/rabbit-cage/stage")]
     stage: PathBuf,
     /// Print the default spec as commented TOML and exit.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "apply")]
     print_spec: bool,
     /// Print the plan as JSON instead of text.
     #[arg(long)]
@@ -86,9 +88,7 @@ fn run(args: &Args) -> Result<(), String> {
         print!("{plan}");
     }
     let options = RenderOptions { chown: args.chown };
-    replace_stage(&args.stage, |fresh| {
-        plan.render(fresh, &options).map(|_| ()).map_err(one_line)
-    })?;
+    render_stage(&plan, &args.stage, &options)?;
     eprintln!("rabbit-cage: rendered into {}", args.stage.display());
     Ok(())
 }
@@ -159,39 +159,10 @@ fn one_line(error: impl std::fmt::Display) -> String {
     error.to_string().replace('\n', " ")
 }
 
-/// Renders into `STAGE.new`, then swaps it in for `STAGE` by rename, so
-/// the stage is always either the previous render or the new one.
-fn replace_stage(
-    stage: &Path,
-    render: impl FnOnce(&Path) -> Result<(), String>,
-) -> Result<(), String> {
-    let with_suffix = |suffix: &str| {
-        let mut name = stage.as_os_str().to_owned();
-        name.push(suffix);
-        PathBuf::from(name)
-    };
-    let fresh = with_suffix(".new");
-    let old = with_suffix(".old");
-    for leftover in [&fresh, &old] {
-        remove_dir_if_present(leftover)?;
-    }
-    render(&fresh)?;
-    if stage.exists() {
-        std::fs::rename(stage, &old).map_err(|e| format!("{}: {e}", stage.display()))?;
-    }
-    std::fs::rename(&fresh, stage).map_err(|e| format!("{}: {e}", stage.display()))?;
-    remove_dir_if_present(&old)
-}
-
-fn remove_dir_if_present(path: &Path) -> Result<(), String> {
-    match std::fs::symlink_metadata(path) {
-        Ok(meta) if meta.is_dir() => {
-            std::fs::remove_dir_all(path).map_err(|e| format!("{}: {e}", path.display()))
-        }
-        Ok(_) => Err(format!(
-            "{}: exists and is not a directory; remove it",
-            path.display()
-        )),
-        Err(_) => Ok(()),
-    }
+/// Renders into `stage`, replacing only a stage this tool made; see
+/// [`cagebun::stage`].
+fn render_stage(plan: &cagebun::Plan, stage: &Path, options: &RenderOptions) -> Result<(), String> {
+    cagebun::replace_stage(plan, stage, options)
+        .map(|_| ())
+        .map_err(one_line)
 }

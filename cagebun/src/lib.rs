@@ -43,8 +43,10 @@ pub mod render;
 pub mod rootfs;
 pub mod spec;
 mod spec_template;
+pub mod stage;
 
 pub use plan::{FileRole, PipeMode, Plan, PlannedFile, SpipedPipe, Step};
 pub use render::{RenderError, RenderOptions};
 pub use spec::{CageSpec, SpecError};
 pub use spec_template::DEFAULT_SPEC_TOML;
+pub use stage::{StageError, replace_stage};

@@ -100,6 +100,13 @@ fn check_jail_name(value: &str) -> Result<(), NameError> {
     if value.bytes().all(|b| b.is_ascii_digit()) {
         return refuse(KIND, value, "purely numeric names are read as jail ids");
     }
+    if value.starts_with('-') {
+        return refuse(
+            KIND,
+            value,
+            "starts with '-', which jail(8) and jls(8) read as an option",
+        );
+    }
     if let Some(c) = value
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
@@ -367,6 +374,13 @@ validated_name!(
 
 fn check_node_name(value: &str) -> Result<(), NameError> {
     const KIND: &str = "node name";
+    if value.len() > 255 {
+        return refuse(
+            KIND,
+            value,
+            format!("{} bytes, more than an Erlang atom's 255", value.len()),
+        );
+    }
     let Some((name, host)) = value.split_once('@') else {
         return refuse(KIND, value, "expected name@host");
     };
@@ -392,6 +406,16 @@ impl NodeName {
     /// The host part, after `@`.
     pub fn host(&self) -> &str {
         self.0.split_once('@').map_or("", |(_, host)| host)
+    }
+
+    /// Whether the host part holds a dot, which makes the name a long name:
+    /// Erlang then needs `-name` (`USE_LONGNAME=true` in rabbitmq-env.conf)
+    /// and refuses it as a short name.
+    ///
+    /// References: erl(1) `-name`, `-sname`; rabbitmq-env.conf(5)
+    /// `USE_LONGNAME`.
+    pub fn is_long(&self) -> bool {
+        self.host().contains('.')
     }
 }
 

@@ -355,6 +355,33 @@ fn jail_plan(spec: &CageSpec) -> JailPlan {
     }
 }
 
+/// Refuses two planned files at one path, and a planned file below another.
+fn check_file_paths(plan: &Plan) -> Result<(), SpecError> {
+    let files: Vec<&PlannedFile> = plan.files().collect();
+    for (i, first) in files.iter().enumerate() {
+        for second in &files[i + 1..] {
+            if first.path == second.path {
+                return Err(SpecError::DuplicateFilePath {
+                    path: first.path.clone(),
+                    first: first.role,
+                    second: second.role,
+                });
+            }
+            for (outer, inner) in [(first, second), (second, first)] {
+                if inner.path.starts_with(&outer.path) {
+                    return Err(SpecError::FileBelowFile {
+                        outer: outer.path.clone(),
+                        outer_role: outer.role,
+                        inner: inner.path.clone(),
+                        inner_role: inner.role,
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn pipes(spec: &CageSpec) -> Vec<SpipedPipe> {
     let key = spec.spiped.key.as_path().to_owned();
     let public = IpAddr::V6(spec.public.address);
@@ -501,7 +528,9 @@ impl CageSpec {
             target: Target::Jail,
             name: "rabbitmq".to_owned(),
         });
-        Ok(Plan { steps })
+        let plan = Plan { steps };
+        check_file_paths(&plan)?;
+        Ok(plan)
     }
 
     /// The listeners the cage should show once running: the broker's on the

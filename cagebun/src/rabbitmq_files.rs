@@ -49,6 +49,9 @@ pub fn rabbitmq_env(spec: &CageSpec) -> Result<String, SpecError> {
         spec.name
     );
     out += &assignment("NODENAME", rabbit.node_name.as_str(), false)?;
+    if rabbit.node_name.is_long() {
+        out += &assignment("USE_LONGNAME", "true", false)?;
+    }
     out += &assignment(
         "DIST_PORT",
         &rabbit.listeners.distribution.to_string(),

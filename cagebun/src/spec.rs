@@ -49,6 +49,15 @@ pub enum SpecError {
         /// What the TOML reader said.
         message: String,
     },
+    /// A spec read from a named source (a file) breaks a rule that ties
+    /// several settings together; no line is known for such a rule.
+    #[error("{source_name}: {error}")]
+    InSource {
+        /// File the spec came from.
+        source_name: String,
+        /// The rule it breaks.
+        error: Box<SpecError>,
+    },
     /// The spec file could not be read.
     #[error("{path}: {message}")]
     Read {
@@ -127,6 +136,54 @@ pub enum SpecError {
     PluginListenerUnsupported {
         /// The plugin.
         plugin: String,
+    },
+    /// The default user, password or vhost is empty or holds a NUL byte.
+    #[error("rabbitmq.{key} {reason}")]
+    BadCredential {
+        /// The key: `user`, `password` or `vhost`.
+        key: &'static str,
+        /// Why.
+        reason: &'static str,
+    },
+    /// The spiped key path cannot hold the key.
+    #[error("spiped.key: {key}: {reason}")]
+    BadKeyPath {
+        /// The refused path.
+        key: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// Two planned files have the same path.
+    #[error("{path}: planned both as {first:?} and as {second:?}")]
+    DuplicateFilePath {
+        /// The path.
+        path: PathBuf,
+        /// Role of the first file.
+        first: crate::plan::FileRole,
+        /// Role of the second file.
+        second: crate::plan::FileRole,
+    },
+    /// A planned file lies below another planned file's path.
+    #[error("{outer}: planned as {outer_role:?}, but {inner} ({inner_role:?}) lies below it")]
+    FileBelowFile {
+        /// The path that would have to be both a file and a directory.
+        outer: PathBuf,
+        /// Its role.
+        outer_role: crate::plan::FileRole,
+        /// The path below it.
+        inner: PathBuf,
+        /// Its role.
+        inner_role: crate::plan::FileRole,
+    },
+    /// Two pipes listen on the same port of the public address.
+    #[error("spiped.pipes: pipes {first} and {second} both listen on port {port}")]
+    DuplicatePipePort {
+        /// The port.
+        port: u16,
+        /// First pipe.
+        first: String,
+        /// Second pipe.
+        second: String,
     },
     /// A pipe is named twice.
     #[error("spiped.pipes: pipe {0} is listed twice")]
@@ -461,12 +518,16 @@ const UNBOUND_LISTENER_PLUGINS: &[&str] = &[
 
 impl CageSpec {
     /// Reads a spec from TOML text and checks it. `source_name` names the
-    /// text in errors (a file name).
+    /// text in errors (a file name); errors of [`CageSpec::validate`] come
+    /// wrapped in [`SpecError::InSource`].
     ///
     /// References: TOML 1.0.
     pub fn from_toml_str(text: &str, source_name: &str) -> Result<Self, SpecError> {
         let spec: CageSpec = toml::from_str(text).map_err(|e| toml_error(text, source_name, &e))?;
-        spec.validate()?;
+        spec.validate().map_err(|error| SpecError::InSource {
+            source_name: source_name.to_owned(),
+            error: Box::new(error),
+        })?;
         Ok(spec)
     }
 
@@ -493,7 +554,53 @@ impl CageSpec {
         self.check_addresses()?;
         self.check_ports()?;
         self.check_plugins()?;
+        self.check_credentials()?;
+        self.check_key()?;
         self.check_pipes()
+    }
+
+    /// The default user, its password and the default vhost: not empty, no
+    /// NUL byte. The password itself is never named in the error.
+    fn check_credentials(&self) -> Result<(), SpecError> {
+        let rabbit = &self.rabbitmq;
+        let values = [
+            ("vhost", rabbit.vhost.as_str()),
+            ("user", rabbit.user.as_str()),
+            ("password", rabbit.password.0.as_str()),
+        ];
+        for (key, value) in values {
+            let reason = if value.is_empty() {
+                "is empty"
+            } else if value.contains('\0') {
+                "contains a NUL byte"
+            } else {
+                continue;
+            };
+            return Err(SpecError::BadCredential { key, reason });
+        }
+        Ok(())
+    }
+
+    /// The key is a file on the host: not `/`, not inside the jail root.
+    fn check_key(&self) -> Result<(), SpecError> {
+        let key = self.spiped.key.as_path();
+        let refuse = |reason: String| {
+            Err(SpecError::BadKeyPath {
+                key: key.to_owned(),
+                reason,
+            })
+        };
+        if key == Path::new("/") {
+            return refuse("is the root directory, not a file".to_owned());
+        }
+        let root = self.dataset.jail_root();
+        if key.starts_with(&root) {
+            return refuse(format!(
+                "lies inside the jail root {}; the key belongs on the host, out of the jail's reach",
+                root.display()
+            ));
+        }
+        Ok(())
     }
 
     fn check_addresses(&self) -> Result<(), SpecError> {
@@ -513,6 +620,19 @@ impl CageSpec {
                 address: public.into(),
                 reason: "cannot be a public address (unspecified, loopback, multicast or link-local)",
             });
+        }
+        let mapped = [
+            ("public.address", Some(public)),
+            ("private.ipv6", self.private.ipv6),
+        ];
+        for (key, address) in mapped {
+            if let Some(address) = address.filter(|a| a.to_ipv4_mapped().is_some()) {
+                return Err(SpecError::UnusableAddress {
+                    key,
+                    address: address.into(),
+                    reason: "is an IPv4-mapped IPv6 address; jail(8) needs a real IPv6 address (give an IPv4 address as private.ipv4)",
+                });
+            }
         }
         if self.private.ipv4.is_none() && self.private.ipv6.is_none() {
             return Err(SpecError::NoPrivateAddress);
@@ -604,6 +724,7 @@ impl CageSpec {
 
     fn check_pipes(&self) -> Result<(), SpecError> {
         let mut seen = BTreeSet::new();
+        let mut ports: Vec<(u16, &str)> = Vec::new();
         let forwardable: Vec<u16> = self
             .listener_ports()
             .into_iter()
@@ -614,6 +735,14 @@ impl CageSpec {
             if !seen.insert(pipe.name.as_str()) {
                 return Err(SpecError::DuplicatePipe(pipe.name.to_string()));
             }
+            if let Some(&(_, first)) = ports.iter().find(|(port, _)| *port == pipe.port) {
+                return Err(SpecError::DuplicatePipePort {
+                    port: pipe.port,
+                    first: first.to_owned(),
+                    second: pipe.name.to_string(),
+                });
+            }
+            ports.push((pipe.port, pipe.name.as_str()));
             if !forwardable.contains(&pipe.port) {
                 return Err(SpecError::PipeTargetsNoListener {
                     pipe: pipe.name.to_string(),
