@@ -254,7 +254,7 @@ fn corpus_iocage_shape() {
         .map(|v| v.as_literal().unwrap())
         .collect();
     let list = Ipv6List::parse_values(&addrs).unwrap();
-    assert_eq!(list.to_string(), "em0|2001:db8::40/64,lo1|fd00::40/128");
+    assert_eq!(list.values(), ["em0|2001:db8::40/64", "lo1|fd00::40/128"]);
     assert_eq!(
         block.effective_values("stop.timeout"),
         Some(vec![lit("30")])

@@ -26,7 +26,10 @@ impl TestPool {
             let required = ["ZFSCTL_REQUIRE_ZFS", "CAGEBUN_REQUIRE_ZFS"]
                 .iter()
                 .any(|var| std::env::var(var).as_deref() == Ok("1"));
-            assert!(!required, "real ZFS is required here, but /dev/zfs is absent");
+            assert!(
+                !required,
+                "real ZFS is required here, but /dev/zfs is absent"
+            );
             println!("skipped: /dev/zfs is absent (no ZFS kernel module)");
             return None;
         }
