@@ -18,8 +18,8 @@ fn argvs(commands: Vec<jailctl::jail8::command::CommandLine>) -> Vec<Vec<String>
 fn plan(ip4: &str, ip6: &str, interface: Option<&str>) -> AliasPlan {
     let interface = interface.map(|n| InterfaceName::new(n).unwrap());
     AliasPlan::new(
-        &ip4.parse::<Ipv4List>().unwrap(),
-        &ip6.parse::<Ipv6List>().unwrap(),
+        &Ipv4List::parse_values(&ip4.split(',').collect::<Vec<_>>()).unwrap(),
+        &Ipv6List::parse_values(&ip6.split(',').collect::<Vec<_>>()).unwrap(),
         interface.as_ref(),
         &DefaultRouteInterfaces::default(),
     )

@@ -2,7 +2,8 @@
 
 use jailctl::jail8::address::Ipv6List;
 use jailctl::jail8::conf::{
-    ConfErrorKind, ConfFile, Item, JailBlock, Op, Param, ParamName, Part, Value, parse, render,
+    ConfErrorKind, ConfFile, Item, JailBlock, Op, Param, ParamName, Part, RenderError,
+    RenderErrorKind, Value, parse, render,
 };
 
 fn lit(text: &str) -> Value {
@@ -10,7 +11,7 @@ fn lit(text: &str) -> Value {
 }
 
 fn round_trips(file: &ConfFile) {
-    let text = render(file);
+    let text = render(file).unwrap();
     assert_eq!(&parse(&text).unwrap(), file, "rendered:\n{text}");
 }
 
@@ -25,7 +26,7 @@ fn values_needing_quotes() {
             ],
         })],
     };
-    let text = render(&file);
+    let text = render(&file).unwrap();
     assert_eq!(
         text,
         "mq {\n\tip6.addr = \"lo1|fd00::53/128\";\n\
@@ -64,7 +65,7 @@ mq {
     );
     assert_eq!(
         block.effective_values("exec.stop"),
-        Some(vec![Value(vec![])])
+        Some(vec![Value::from_parts(vec![])])
     );
 
     let texts: Vec<String> = addrs.iter().map(|v| v.as_literal().unwrap()).collect();
@@ -97,7 +98,7 @@ fn variables_in_words_and_double_quotes_but_not_single_quotes() {
     assert_eq!(values[0].name, ParamName::Variable("base".to_owned()));
     assert_eq!(
         values[1].values,
-        [Value(vec![
+        [Value::from_parts(vec![
             Part::Var("base".to_owned()),
             Part::Literal("/".to_owned()),
             Part::Var("name".to_owned()),
@@ -106,7 +107,7 @@ fn variables_in_words_and_double_quotes_but_not_single_quotes() {
     );
     assert_eq!(
         values[2].values,
-        [Value(vec![
+        [Value::from_parts(vec![
             Part::Var("base".to_owned()),
             Part::Literal("/z".to_owned())
         ])]
@@ -157,7 +158,7 @@ fn boolean_shortcuts_wildcards_and_include() {
         Some(vec![lit("1")])
     );
     assert_eq!(
-        render(&file),
+        render(&file).unwrap(),
         ".include \"/etc/jail.conf.d/*.conf\";\n* {\n\tpersist;\n}\nfoo.* {\n\tallow.nomount;\n}\n\
          foo.bar {\n\tmount.devfs = 1;\n}\n"
     );
@@ -217,7 +218,7 @@ fn corpus_manual_examples() {
         Item::Param(Param {
             name: ParamName::Param("path".to_owned()),
             op: Op::Set,
-            values: vec![Value(vec![
+            values: vec![Value::from_parts(vec![
                 Part::Literal("/var/jail/".to_owned()),
                 Part::Var("name".to_owned()),
             ])],
@@ -254,7 +255,7 @@ fn corpus_iocage_shape() {
         .map(|v| v.as_literal().unwrap())
         .collect();
     let list = Ipv6List::parse_values(&addrs).unwrap();
-    assert_eq!(list.to_string(), "em0|2001:db8::40/64,lo1|fd00::40/128");
+    assert_eq!(list.values(), ["em0|2001:db8::40/64", "lo1|fd00::40/128"]);
     assert_eq!(
         block.effective_values("stop.timeout"),
         Some(vec![lit("30")])
@@ -286,4 +287,83 @@ fn corpus_bastille_shape() {
     );
     assert_eq!(mqv.effective_values("vnet"), Some(vec![]));
     round_trips(&file);
+}
+
+fn top_level(param: Param) -> ConfFile {
+    ConfFile {
+        items: vec![Item::Param(param)],
+    }
+}
+
+#[test]
+fn nul_in_a_value_is_refused_by_the_renderer() {
+    let file = ConfFile {
+        items: vec![Item::Jail(JailBlock {
+            name: "mq".to_owned(),
+            params: vec![Param::set("exec.start", "a\0b")],
+        })],
+    };
+    let err = render(&file).unwrap_err();
+    assert_eq!(
+        err,
+        RenderError {
+            place: "jail `mq`, parameter `exec.start`".to_owned(),
+            kind: RenderErrorKind::NulByte("a value"),
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "jail `mq`, parameter `exec.start`: NUL byte in a value"
+    );
+    let err = render(&top_level(Param::set("a\0b", "x"))).unwrap_err();
+    assert_eq!(err.kind, RenderErrorKind::NulByte("the parameter name"));
+    assert_eq!(err.place, "top level, parameter `a\\0b`");
+}
+
+#[test]
+fn include_named_parameter_is_refused_by_the_renderer() {
+    let err = render(&top_level(Param::set(".include", "/etc/x.conf"))).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "top level, parameter `.include`: \
+         a top-level parameter named `.include` reads back as an include directive"
+    );
+    let include = ConfFile {
+        items: vec![Item::Include(lit("/etc/x.conf"))],
+    };
+    round_trips(&include);
+}
+
+#[test]
+fn append_without_value_is_refused_by_the_renderer() {
+    let param = Param {
+        name: ParamName::Param("persist".to_owned()),
+        op: Op::Append,
+        values: vec![],
+    };
+    let err = render(&top_level(param)).unwrap_err();
+    assert_eq!(err.kind, RenderErrorKind::AppendWithoutValue);
+}
+
+#[test]
+fn values_built_from_parts_take_the_parsed_form() {
+    let value = Value::from_parts(vec![
+        Part::Literal(String::new()),
+        Part::Literal("/var/".to_owned()),
+        Part::Literal("jail/".to_owned()),
+        Part::Var("name".to_owned()),
+        Part::Literal(String::new()),
+    ]);
+    assert_eq!(
+        value.parts(),
+        [
+            Part::Literal("/var/jail/".to_owned()),
+            Part::Var("name".to_owned())
+        ]
+    );
+    round_trips(&top_level(Param {
+        name: ParamName::Param("path".to_owned()),
+        op: Op::Set,
+        values: vec![value, Value::from_parts(vec![Part::Literal(String::new())])],
+    }));
 }

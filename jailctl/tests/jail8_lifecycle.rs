@@ -1,6 +1,7 @@
 //! Start and stop: order of operations, and the exact undo after a failure
 //! at every step.
 
+use jailctl::jail8::address::Ipv6List;
 use jailctl::jail8::exec::ExecCommand;
 use jailctl::jail8::lifecycle::{JailConfig, KernelParam, Step, StopError, start, stop};
 use jailctl::jail8::mount::{DevfsRuleset, JailRoot};
@@ -13,9 +14,11 @@ fn run(line: &str) -> Operation {
 fn spec() -> JailConfig {
     let mut spec = JailConfig::new("mq", JailRoot::new("/jails/mq").unwrap());
     spec.ip4 = "lo0|127.0.0.7/32".parse().unwrap();
-    spec.ip6 = "em0|2001:db8::7/64,DEFAULT|2001:db8::9 vhid 23 advskew 100"
-        .parse()
-        .unwrap();
+    spec.ip6 = Ipv6List::parse_values(&[
+        "em0|2001:db8::7/64",
+        "DEFAULT|2001:db8::9 vhid 23 advskew 100",
+    ])
+    .unwrap();
     spec.devfs = Some(DevfsRuleset(4));
     spec.exec_start = vec![ExecCommand::rc_start()];
     spec.exec_stop = vec![ExecCommand::rc_shutdown()];

@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     };
     match parse(text) {
         Ok(file) => {
-            let rendered = render(&file);
+            let rendered = render(&file).expect("a parsed file renders");
             assert_eq!(parse(&rendered).as_ref(), Ok(&file), "{rendered}");
         }
         Err(err) => assert!(err.at.offset <= text.len(), "{err}"),

@@ -9,7 +9,9 @@
 //! Entries print back with [`Display`](fmt::Display) in the same form. The
 //! address itself prints in its canonical form (RFC 5952 for IPv6), so text
 //! written that way round-trips byte for byte and any entry satisfies
-//! `parse(entry.to_string()) == entry`.
+//! `parse(entry.to_string()) == entry`. A list is a jail.conf(5) list of
+//! strings, one entry each: [`AddressList::values`] gives them and
+//! [`AddressList::parse_values`] reads them back.
 //!
 //! References: jail(8) (`ip4.addr`, `ip6.addr`, `interface`), ifconfig(8).
 
@@ -144,17 +146,18 @@ impl fmt::Display for Ipv4Mask {
 
 /// One entry of `ip4.addr`: `[iface|]address[/mask][ ifconfig-words…]`.
 ///
+/// The fields are private so that every entry that exists prints to text
+/// that parses back to it: [`Ipv4Entry::new`] and the `with_*` methods
+/// check what [`FromStr`] would refuse (a prefix length above 32, an
+/// ifconfig(8) word with a space, comma, `|`, `"` or control character).
+///
 /// References: jail(8) (`ip4.addr`), ifconfig(8).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Ipv4Entry {
-    /// The interface before `|`, if any.
-    pub iface: Option<Iface>,
-    /// The address; the only part jail_set(2) receives.
-    pub addr: Ipv4Addr,
-    /// The prefix length or netmask after `/`, if any.
-    pub mask: Option<Ipv4Mask>,
-    /// ifconfig(8) words after the address, such as `vhid 3 advskew 100`.
-    pub extra: Vec<String>,
+    iface: Option<Iface>,
+    addr: Ipv4Addr,
+    mask: Option<Ipv4Mask>,
+    extra: Vec<String>,
 }
 
 /// One entry of `ip6.addr`: `[iface|]address[%scope][/prefix][ words…]`.
@@ -164,19 +167,195 @@ pub struct Ipv4Entry {
 /// rejects such an entry; here the zone is used only in the ifconfig(8)
 /// alias command, and jail_set(2) receives the address without it.
 ///
+/// IPv4-mapped addresses (`::ffff:192.0.2.1`) are accepted: the kernel's
+/// only check on a jail's IPv6 addresses refuses the unspecified address
+/// `::` and nothing else.
+///
+/// The fields are private so that every entry that exists prints to text
+/// that parses back to it; [`Ipv6Entry::new`] and the `with_*` methods
+/// check what [`FromStr`] would refuse.
+///
 /// References: jail(8) (`ip6.addr`), ifconfig(8).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Ipv6Entry {
+    iface: Option<Iface>,
+    addr: Ipv6Addr,
+    scope: Option<InterfaceName>,
+    prefix: Option<u8>,
+    extra: Vec<String>,
+}
+
+/// An error about a value given to a constructor rather than parsed: the
+/// offending text is the whole input.
+fn built_error(family: AddressFamily, kind: AddressErrorKind, text: String) -> AddressError {
+    AddressError {
+        family,
+        kind,
+        input: text.clone(),
+        offset: 0,
+        fragment: text,
+    }
+}
+
+/// Checks ifconfig(8) words given to a constructor.
+fn check_extra(family: AddressFamily, extra: Vec<String>) -> Result<Vec<String>, AddressError> {
+    match extra.iter().find(|word| !is_extra_word(word)) {
+        Some(word) => Err(built_error(
+            family,
+            AddressErrorKind::BadExtraWord,
+            word.clone(),
+        )),
+        None => Ok(extra),
+    }
+}
+
+/// Whether `word` travels as one ifconfig(8) word of an entry.
+fn is_extra_word(word: &str) -> bool {
+    !word.is_empty()
+        && !word
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '|' | ',' | '"'))
+}
+
+impl Ipv4Entry {
+    /// An entry of `addr` alone, with no interface, mask or words.
+    pub fn new(addr: Ipv4Addr) -> Self {
+        Self {
+            iface: None,
+            addr,
+            mask: None,
+            extra: Vec::new(),
+        }
+    }
+
+    /// The entry with `iface` before the `|`.
+    pub fn with_iface(mut self, iface: Iface) -> Self {
+        self.iface = Some(iface);
+        self
+    }
+
+    /// The entry with `mask` after the `/`. A prefix length above 32 is
+    /// refused with [`AddressErrorKind::BadPrefix`].
+    pub fn with_mask(mut self, mask: Ipv4Mask) -> Result<Self, AddressError> {
+        if matches!(mask, Ipv4Mask::PrefixLen(len) if len > 32) {
+            let kind = AddressErrorKind::BadPrefix;
+            return Err(built_error(AddressFamily::Inet, kind, mask.to_string()));
+        }
+        self.mask = Some(mask);
+        Ok(self)
+    }
+
+    /// The entry with ifconfig(8) `extra` words. An empty word, or one
+    /// holding a space, control character, `|`, `,` or `"`, is refused
+    /// with [`AddressErrorKind::BadExtraWord`].
+    pub fn with_extra(mut self, extra: Vec<String>) -> Result<Self, AddressError> {
+        self.extra = check_extra(AddressFamily::Inet, extra)?;
+        Ok(self)
+    }
+
     /// The interface before `|`, if any.
-    pub iface: Option<Iface>,
+    pub fn iface(&self) -> Option<&Iface> {
+        self.iface.as_ref()
+    }
+
     /// The address; the only part jail_set(2) receives.
-    pub addr: Ipv6Addr,
+    pub fn addr(&self) -> Ipv4Addr {
+        self.addr
+    }
+
+    /// The prefix length or netmask after `/`, if any.
+    pub fn mask(&self) -> Option<Ipv4Mask> {
+        self.mask
+    }
+
+    /// ifconfig(8) words after the address, such as `vhid 3 advskew 100`.
+    pub fn extra(&self) -> &[String] {
+        &self.extra
+    }
+}
+
+impl Ipv6Entry {
+    /// An entry of `addr` alone, with no interface, scope, prefix or words.
+    pub fn new(addr: Ipv6Addr) -> Self {
+        Self {
+            iface: None,
+            addr,
+            scope: None,
+            prefix: None,
+            extra: Vec::new(),
+        }
+    }
+
+    /// The entry with `iface` before the `|`. A named interface other than
+    /// the scope's is refused with [`AddressErrorKind::ScopeMismatch`].
+    pub fn with_iface(mut self, iface: Iface) -> Result<Self, AddressError> {
+        self.iface = Some(iface);
+        self.check_scope()?;
+        Ok(self)
+    }
+
+    /// The entry with zone `scope` after the `%`. A scope other than the
+    /// named interface is refused with [`AddressErrorKind::ScopeMismatch`].
+    pub fn with_scope(mut self, scope: InterfaceName) -> Result<Self, AddressError> {
+        self.scope = Some(scope);
+        self.check_scope()?;
+        Ok(self)
+    }
+
+    /// The entry with prefix length `prefix` after the `/`. A length above
+    /// 128 is refused with [`AddressErrorKind::BadPrefix`].
+    pub fn with_prefix(mut self, prefix: u8) -> Result<Self, AddressError> {
+        if prefix > 128 {
+            let kind = AddressErrorKind::BadPrefix;
+            return Err(built_error(AddressFamily::Inet6, kind, prefix.to_string()));
+        }
+        self.prefix = Some(prefix);
+        Ok(self)
+    }
+
+    /// The entry with ifconfig(8) `extra` words. An empty word, or one
+    /// holding a space, control character, `|`, `,` or `"`, is refused
+    /// with [`AddressErrorKind::BadExtraWord`].
+    pub fn with_extra(mut self, extra: Vec<String>) -> Result<Self, AddressError> {
+        self.extra = check_extra(AddressFamily::Inet6, extra)?;
+        Ok(self)
+    }
+
+    fn check_scope(&self) -> Result<(), AddressError> {
+        match (&self.iface, &self.scope) {
+            (Some(Iface::Named(name)), Some(scope)) if name != scope => Err(built_error(
+                AddressFamily::Inet6,
+                AddressErrorKind::ScopeMismatch,
+                scope.to_string(),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The interface before `|`, if any.
+    pub fn iface(&self) -> Option<&Iface> {
+        self.iface.as_ref()
+    }
+
+    /// The address; the only part jail_set(2) receives.
+    pub fn addr(&self) -> Ipv6Addr {
+        self.addr
+    }
+
     /// The zone after `%`, as in `fe80::1%em0`.
-    pub scope: Option<InterfaceName>,
+    pub fn scope(&self) -> Option<&InterfaceName> {
+        self.scope.as_ref()
+    }
+
     /// The prefix length after `/`, 0 to 128.
-    pub prefix: Option<u8>,
+    pub fn prefix(&self) -> Option<u8> {
+        self.prefix
+    }
+
     /// ifconfig(8) words after the address, such as `vhid 23 advskew 100`.
-    pub extra: Vec<String>,
+    pub fn extra(&self) -> &[String] {
+        &self.extra
+    }
 }
 
 /// Which address list an error or entry belongs to.
@@ -243,9 +422,19 @@ pub enum AddressErrorKind {
     /// A `%` zone on an IPv4 address.
     #[error("IPv4 addresses have no scope")]
     ScopeOnIpv4,
-    /// An ifconfig(8) word holds a character that cannot travel in one word.
+    /// An ifconfig(8) word is empty or holds a character that cannot travel
+    /// in one word (a space, control character, `|`, `,` or `"`).
     #[error("bad ifconfig word")]
     BadExtraWord,
+    /// A comma inside one string. jail(8) strips `iface|`, `/prefix` and
+    /// the ifconfig(8) words once per string and only then lets libjail
+    /// split the joined value at commas, so `"192.0.2.1/24,192.0.2.2"`
+    /// loses its second address and `"em0|192.0.2.1,em0|192.0.2.2"` fails.
+    #[error(
+        "one string holds one entry in jail(8); write each entry as its own string, \
+         as in `ip4.addr = \"em0|192.0.2.1/24\", \"em0|192.0.2.2/24\";`"
+    )]
+    CommaInString,
 }
 
 /// A malformed address list, pointing at the offending text.
@@ -316,10 +505,7 @@ fn split_entry<'a>(
         let mut pos = 0;
         for word in tail.split(' ') {
             if !word.is_empty() {
-                let bad = word
-                    .chars()
-                    .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '|' | ',' | '"'));
-                if bad {
+                if !is_extra_word(word) {
                     return Err(site.at(AddressErrorKind::BadExtraWord, word, tail_base + pos));
                 }
                 extra.push((word, tail_base + pos));
@@ -590,7 +776,13 @@ impl FromStr for Ipv6Entry {
     }
 }
 
-/// A comma-separated address list such as `em0|2001:db8::1,em0|2001:db8::2`.
+/// An address list such as the jail.conf(5) list
+/// `ip6.addr = "em0|2001:db8::1/64", "em0|2001:db8::2/64";`.
+///
+/// Each string of the list is one entry, as jail(8) reads it: the list has
+/// no text form of its own, and [`AddressList::values`] gives the strings
+/// to write. A string holding a comma is refused (see
+/// [`AddressList::parse_values`]).
 ///
 /// The order is kept: the kernel treats the first address of each family as
 /// the jail's primary address.
@@ -620,8 +812,9 @@ impl<E: AddressEntry> AddressList<E> {
         Self { entries }
     }
 
-    /// Parses one jail.conf(5) value string, which may itself hold several
-    /// comma-separated entries. The empty text is the empty list.
+    /// Parses one jail.conf(5) value string as jail(8) reads it: one entry,
+    /// or none for the empty text. A comma is refused with
+    /// [`AddressErrorKind::CommaInString`].
     ///
     /// References: jail(8) (`ip4.addr`, `ip6.addr`).
     pub fn parse(text: &str) -> Result<Self, AddressError> {
@@ -629,9 +822,16 @@ impl<E: AddressEntry> AddressList<E> {
     }
 
     /// Parses the strings of a jail.conf(5) list (`a, b` or `+=` lines),
-    /// each of which may hold comma-separated entries, as jail(8) joins them
-    /// with commas before converting them. Error offsets count in the
-    /// comma-joined text.
+    /// one entry per string. A lone empty string is the empty list; an
+    /// empty string among others is refused with
+    /// [`AddressErrorKind::EmptyEntry`]. Error offsets count in the strings
+    /// joined with commas, as jail(8) joins them for libjail.
+    ///
+    /// jail(8) strips `iface|`, `/prefix` and the ifconfig(8) words once per
+    /// string and only then lets libjail split the joined value at commas,
+    /// so a string holding a comma means something else to jail(8) than
+    /// the entries it seems to list. Such a string is refused with
+    /// [`AddressErrorKind::CommaInString`] instead.
     ///
     /// References: jail(8), jail.conf(5).
     pub fn parse_values<S: AsRef<str>>(values: &[S]) -> Result<Self, AddressError> {
@@ -643,13 +843,29 @@ impl<E: AddressEntry> AddressList<E> {
         if joined.is_empty() {
             return Ok(Self::default());
         }
+        let site = ErrorSite {
+            family: E::FAMILY,
+            input: &joined,
+        };
         let mut entries = Vec::new();
         let mut base = 0;
-        for entry in joined.split(',') {
-            entries.push(E::parse_entry_at(&joined, entry, base)?);
-            base += entry.len() + 1;
+        for value in values.iter().map(AsRef::as_ref) {
+            if let Some(comma) = value.find(',') {
+                let kind = AddressErrorKind::CommaInString;
+                return Err(site.at(kind, &value[comma..], base + comma));
+            }
+            entries.push(E::parse_entry_at(&joined, value, base)?);
+            base += value.len() + 1;
         }
         Ok(Self { entries })
+    }
+
+    /// The jail.conf(5) strings of the list, one per entry, which
+    /// [`AddressList::parse_values`] reads back to the same list.
+    ///
+    /// References: jail.conf(5).
+    pub fn values(&self) -> Vec<String> {
+        self.entries.iter().map(ToString::to_string).collect()
     }
 
     /// The entries in order.
@@ -685,17 +901,5 @@ impl<E: AddressEntry> FromStr for AddressList<E> {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::parse(s)
-    }
-}
-
-impl<E: AddressEntry> fmt::Display for AddressList<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (index, entry) in self.entries.iter().enumerate() {
-            if index > 0 {
-                f.write_str(",")?;
-            }
-            entry.fmt(f)?;
-        }
-        Ok(())
     }
 }

@@ -37,15 +37,15 @@ pub struct AliasCommand {
 
 impl AliasCommand {
     fn for_ipv4(entry: &Ipv4Entry, iface: InterfaceName) -> Self {
-        let address_words = match entry.mask {
+        let address_words = match entry.mask() {
             None => vec![
-                entry.addr.to_string(),
+                entry.addr().to_string(),
                 "netmask".to_owned(),
                 "255.255.255.255".to_owned(),
             ],
-            Some(Ipv4Mask::PrefixLen(len)) => vec![format!("{}/{len}", entry.addr)],
+            Some(Ipv4Mask::PrefixLen(len)) => vec![format!("{}/{len}", entry.addr())],
             Some(Ipv4Mask::Netmask(mask)) => vec![
-                entry.addr.to_string(),
+                entry.addr().to_string(),
                 "netmask".to_owned(),
                 mask.to_string(),
             ],
@@ -54,12 +54,12 @@ impl AliasCommand {
             family: AddressFamily::Inet,
             iface,
             address_words,
-            extra: entry.extra.clone(),
+            extra: entry.extra().to_vec(),
         }
     }
 
     fn for_ipv6(entry: &Ipv6Entry, iface: InterfaceName) -> Self {
-        let address_words = match entry.prefix {
+        let address_words = match entry.prefix() {
             None => vec![
                 entry.addr_with_scope(),
                 "prefixlen".to_owned(),
@@ -71,7 +71,7 @@ impl AliasCommand {
             family: AddressFamily::Inet6,
             iface,
             address_words,
-            extra: entry.extra.clone(),
+            extra: entry.extra().to_vec(),
         }
     }
 
@@ -194,13 +194,13 @@ impl DefaultRouteInterfaces {
             inet: ip4
                 .entries()
                 .iter()
-                .any(|e| e.iface == Some(Iface::Default))
+                .any(|e| e.iface() == Some(&Iface::Default))
                 .then(|| lookup(AddressFamily::Inet))
                 .flatten(),
             inet6: ip6
                 .entries()
                 .iter()
-                .any(|e| e.iface == Some(Iface::Default))
+                .any(|e| e.iface() == Some(&Iface::Default))
                 .then(|| lookup(AddressFamily::Inet6))
                 .flatten(),
         }
@@ -256,7 +256,7 @@ impl AliasPlan {
         for entry in ip4.entries() {
             let iface = resolve_iface(
                 AddressFamily::Inet,
-                entry.iface.as_ref(),
+                entry.iface(),
                 &|| entry.to_string(),
                 interface,
                 defaults.inet.as_ref(),
@@ -268,7 +268,7 @@ impl AliasPlan {
         for entry in ip6.entries() {
             let iface = resolve_iface(
                 AddressFamily::Inet6,
-                entry.iface.as_ref(),
+                entry.iface(),
                 &|| entry.to_string(),
                 interface,
                 defaults.inet6.as_ref(),

@@ -12,7 +12,9 @@
 //!
 //! [`render`] writes every value double-quoted unless it consists only of
 //! letters, digits, `.`, `-` and `_`, escaping `\`, `"` and `$`, so
-//! re-parsing yields the original values byte for byte.
+//! re-parsing yields the original values byte for byte. It refuses, with a
+//! [`RenderError`], the few files that have no such text (a NUL byte, a
+//! top-level parameter named `.include`, `+=` without a value).
 //!
 //! Limitations: backslash escapes are decoded in single-quoted strings
 //! too, as jail(8) does; escapes that produce a NUL or a byte above 0x7f
@@ -104,11 +106,33 @@ pub enum Part {
 /// One string value: literal text and variables, adjacent literals merged.
 /// The empty string has no parts.
 ///
+/// The parts are private so that a value is always in the form the parser
+/// yields: [`Value::from_parts`] merges adjacent literals and drops empty
+/// ones.
+///
 /// References: jail.conf(5) ("String format", "Variables").
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct Value(pub Vec<Part>);
+pub struct Value(Vec<Part>);
 
 impl Value {
+    /// A value of `parts` in order, adjacent literals merged and empty
+    /// literals dropped.
+    pub fn from_parts(parts: Vec<Part>) -> Self {
+        let mut merged = Vec::new();
+        for part in parts {
+            match part {
+                Part::Literal(text) => lex::push_literal(&mut merged, &text),
+                Part::Var(name) => merged.push(Part::Var(name)),
+            }
+        }
+        Self(merged)
+    }
+
+    /// The parts in order.
+    pub fn parts(&self) -> &[Part] {
+        &self.0
+    }
+
     /// A value of literal text only.
     pub fn literal(text: &str) -> Self {
         let mut parts = Vec::new();
@@ -415,6 +439,102 @@ impl Parser<'_> {
     }
 }
 
+/// Why a [`ConfFile`] has no text that parses back to it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RenderErrorKind {
+    /// A NUL byte, which cannot appear in jail.conf(5) text nor in the C
+    /// strings jail(8) makes of it.
+    #[error("NUL byte in {0}")]
+    NulByte(&'static str),
+    /// A top-level parameter named `.include` with one value, which reads
+    /// back as an include directive; an [`Item::Include`] is the way to
+    /// write one.
+    #[error("a top-level parameter named `.include` reads back as an include directive")]
+    IncludeAsParam,
+    /// [`Op::Append`] with no values: `+=` needs a value, and the boolean
+    /// shortcut reads back as [`Op::Set`].
+    #[error("`+=` needs a value")]
+    AppendWithoutValue,
+}
+
+/// A [`ConfFile`] that [`render`] refuses, naming the statement.
+///
+/// `Display` reads `jail `mq`, parameter `exec.start`: NUL byte in a value`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{place}: {kind}")]
+pub struct RenderError {
+    /// The statement: `top level, parameter `x``, `jail `mq`, parameter
+    /// `x``, `jail `mq`` or `.include`.
+    pub place: String,
+    /// What is wrong.
+    pub kind: RenderErrorKind,
+}
+
+fn check_nul(
+    text: &str,
+    what: &'static str,
+    place: &dyn Fn() -> String,
+) -> Result<(), RenderError> {
+    if text.contains('\0') {
+        return Err(RenderError {
+            place: place(),
+            kind: RenderErrorKind::NulByte(what),
+        });
+    }
+    Ok(())
+}
+
+fn check_value(value: &Value, place: &dyn Fn() -> String) -> Result<(), RenderError> {
+    for part in value.parts() {
+        match part {
+            Part::Literal(text) => check_nul(text, "a value", place)?,
+            Part::Var(name) => check_nul(name, "a variable name", place)?,
+        }
+    }
+    Ok(())
+}
+
+fn check_param(param: &Param, block: Option<&str>) -> Result<(), RenderError> {
+    let name = match &param.name {
+        ParamName::Param(name) | ParamName::Variable(name) => name,
+    };
+    let place = || match block {
+        Some(jail) => format!("jail `{jail}`, parameter `{}`", name.escape_debug()),
+        None => format!("top level, parameter `{}`", name.escape_debug()),
+    };
+    let fail = |kind| {
+        Err(RenderError {
+            place: place(),
+            kind,
+        })
+    };
+    check_nul(name, "the parameter name", &place)?;
+    if param.op == Op::Append && param.values.is_empty() {
+        return fail(RenderErrorKind::AppendWithoutValue);
+    }
+    let is_include = matches!(&param.name, ParamName::Param(n) if n == ".include");
+    if block.is_none() && is_include && param.op == Op::Set && param.values.len() == 1 {
+        return fail(RenderErrorKind::IncludeAsParam);
+    }
+    param.values.iter().try_for_each(|v| check_value(v, &place))
+}
+
+fn check_item(item: &Item) -> Result<(), RenderError> {
+    match item {
+        Item::Param(param) => check_param(param, None),
+        Item::Include(value) => check_value(value, &|| ".include".to_owned()),
+        Item::Jail(block) => {
+            let place = || format!("jail `{}`", block.name.escape_debug());
+            check_nul(&block.name, "the jail name", &place)?;
+            let name = block.name.as_str();
+            block
+                .params
+                .iter()
+                .try_for_each(|p| check_param(p, Some(name)))
+        }
+    }
+}
+
 /// Whether `text` may be written without quotes: letters, digits, `.`,
 /// `-` and `_` only, as jail.conf(5) advises.
 fn is_plain(text: &str) -> bool {
@@ -516,11 +636,15 @@ fn write_param(out: &mut String, param: &Param, indent: &str) {
 }
 
 /// Renders `file` as jail.conf(5) text: one statement a line, blocks
-/// indented with a tab. A statement with [`Op::Append`] and no values is
-/// written as a boolean shortcut, since `+=` needs a value.
+/// indented with a tab. The text parses back to `file`.
+///
+/// A file with no such text is refused with a [`RenderError`]: a NUL byte
+/// anywhere, a top-level parameter named `.include` with one value, or an
+/// [`Op::Append`] statement without values.
 ///
 /// References: jail.conf(5).
-pub fn render(file: &ConfFile) -> String {
+pub fn render(file: &ConfFile) -> Result<String, RenderError> {
+    file.items.iter().try_for_each(check_item)?;
     let mut out = String::new();
     for item in &file.items {
         match item {
@@ -540,11 +664,5 @@ pub fn render(file: &ConfFile) -> String {
             }
         }
     }
-    out
-}
-
-impl fmt::Display for ConfFile {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&render(self))
-    }
+    Ok(out)
 }
