@@ -524,23 +524,21 @@ pub(crate) fn jail_config(plan: &JailPlan) -> Result<JailConfig, EffectError> {
     fn pseudo<'p>(plan: &'p JailPlan, name: &'p str) -> impl Iterator<Item = &'p PseudoParam> {
         plan.pseudo.iter().filter(move |p| p.name == name)
     }
-    let joined = |name: &str| {
+    // Each pseudo-parameter value is one jail.conf string: one entry.
+    let values = |name: &'static str| {
         pseudo(plan, name)
             .map(|p| p.value.as_str())
             .collect::<Vec<_>>()
-            .join(",")
     };
-    let ip4 = joined("ip4.addr");
+    let ip4 = values("ip4.addr");
     if !ip4.is_empty() {
-        config.ip4 = ip4
-            .parse::<Ipv4List>()
-            .map_err(|e| bad_param("ip4.addr", &ip4, e))?;
+        config.ip4 =
+            Ipv4List::parse_values(&ip4).map_err(|e| bad_param("ip4.addr", &ip4.join(", "), e))?;
     }
-    let ip6 = joined("ip6.addr");
+    let ip6 = values("ip6.addr");
     if !ip6.is_empty() {
-        config.ip6 = ip6
-            .parse::<Ipv6List>()
-            .map_err(|e| bad_param("ip6.addr", &ip6, e))?;
+        config.ip6 =
+            Ipv6List::parse_values(&ip6).map_err(|e| bad_param("ip6.addr", &ip6.join(", "), e))?;
     }
 
     // devfs and the exec commands.
