@@ -317,15 +317,64 @@ fn expected_log() -> Vec<&'static str> {
         "write <host>/usr/local/etc/spiped/rabbit.key",
         "mkdir <host>/etc/rc.conf.d",
         "write <host>/etc/rc.conf.d/spiped",
-        // start: spiped, the jail, the audit
-        "/usr/sbin/service spiped start",
+        // start: the jail (which adds the public address), spiped, the audit
         "/sbin/ifconfig lo0 inet 127.0.0.7/32 alias",
         "/sbin/ifconfig lo0 inet6 ::7/128 alias",
         "/sbin/ifconfig em0 inet6 2001:db8::7/64 alias",
         "/sbin/mount -t devfs -oruleset=4 . <root>/dev",
         "jail_set create name=rabbit",
         "jexec 1 /bin/sh /etc/rc",
+        "/usr/sbin/service spiped start",
         "/usr/bin/sockstat -46l -j 1",
+    ]
+}
+
+/// For a failure at each effect of start, in [`expected_log`]'s order:
+/// the journal's undone effects, and every effect logged after the failure
+/// (jailctl undoes a jail start that fails part way itself; the journal
+/// undoes what start recorded, last first).
+fn expected_start_undo() -> Vec<(&'static str, Vec<&'static str>)> {
+    let alias_undo = [
+        "/sbin/ifconfig em0 inet6 2001:db8::7/64 -alias",
+        "/sbin/ifconfig lo0 inet6 ::7/128 -alias",
+        "/sbin/ifconfig lo0 inet 127.0.0.7/32 -alias",
+    ];
+    let jail_stop = vec![
+        "jexec 1 /bin/sh /etc/rc.shutdown jail",
+        "kill -TERM jail 1, wait 10s",
+        "jail_remove 1",
+        "/sbin/umount <root>/dev",
+        "/sbin/ifconfig lo0 inet6 ::7/128 -alias",
+        "/sbin/ifconfig em0 inet6 2001:db8::7/64 -alias",
+        "/sbin/ifconfig lo0 inet 127.0.0.7/32 -alias",
+    ];
+    let after_devfs = ["/sbin/umount <root>/dev"].into_iter().chain(alias_undo);
+    vec![
+        // ifconfig lo0 inet
+        ("", vec![]),
+        // ifconfig lo0 inet6
+        ("", alias_undo[2..].to_vec()),
+        // ifconfig em0 inet6
+        ("", alias_undo[1..].to_vec()),
+        // mount devfs
+        ("", alias_undo.to_vec()),
+        // jail_set create
+        ("", after_devfs.clone().collect()),
+        // /etc/rc
+        (
+            "",
+            ["jail_remove 1"].into_iter().chain(after_devfs).collect(),
+        ),
+        // service spiped start: the jail is stopped
+        ("jail stop rabbit (jid 1)", jail_stop.clone()),
+        // the audit: spiped, then the jail
+        (
+            "/usr/sbin/service spiped stop, jail stop rabbit (jid 1)",
+            ["/usr/sbin/service spiped stop"]
+                .into_iter()
+                .chain(jail_stop)
+                .collect(),
+        ),
     ]
 }
 
@@ -390,6 +439,8 @@ fn check_every_failure<Z: ZfsWorld>(parent: &Path, pool: &str, make: impl Fn(&Wo
     }
 
     // A failure at each effect of start: everything start did undone.
+    let start_undo = expected_start_undo();
+    assert_eq!(start_undo.len(), expected_log().len() - CREATE_EFFECTS);
     for index in CREATE_EFFECTS..expected_log().len() {
         let world = World::new(parent, pool);
         let zfs = make(&world);
@@ -403,6 +454,14 @@ fn check_every_failure<Z: ZfsWorld>(parent: &Path, pool: &str, make: impl Fn(&Wo
             result.log[index].replace(&world.host_root.display().to_string(), "<host>"),
             undone(&world, &error)
         );
+        let root = format!("{}/cagebun/cages/rabbit/root", world.host_root.display());
+        let then: Vec<String> = result.log[index + 1..]
+            .iter()
+            .map(|line| line.replace(&root, "<root>"))
+            .collect();
+        let (expected_undone, expected_then) = &start_undo[index - CREATE_EFFECTS];
+        assert_eq!(undone(&world, &error), *expected_undone, "{error}");
+        assert_eq!(then, *expected_then, "{error}");
         assert!(error.undo_failures.is_empty(), "{error}");
         assert_eq!(result.after_all, result.after_create, "{error}");
         let state = &result.state;
@@ -529,7 +588,7 @@ fn a_listener_on_the_wildcard_fails_the_start_and_stops_everything() {
         error.to_string(),
         "rabbit: start failed at `/usr/bin/sockstat -46l -j 1`: port audit of jail 1: \
          unexpected listeners: *:15672 beam.smp reachable on 127.0.0.7 ::7 2001:db8::7 (public); \
-         undone: jail stop rabbit (jid 1), /usr/sbin/service spiped stop"
+         undone: /usr/sbin/service spiped stop, jail stop rabbit (jid 1)"
     );
     assert!(result.state.aliases.is_empty() && result.state.jails.is_empty());
     assert!(result.state.processes.is_empty() && result.state.devfs.is_empty());

@@ -420,10 +420,13 @@ fn spiped_command(action: &str) -> CommandLine {
     CommandLine::new([SERVICE, "spiped", action]).expect("the service command has words")
 }
 
-/// Starts the cage: spiped, then the jail, then the port audit. On failure
-/// everything started is stopped again.
+/// Starts the cage: the jail (aliases, devfs, jail_set(2), `/etc/rc`),
+/// then spiped, then the port audit. spiped comes after the jail because
+/// its server pipes bind the cage's public address, which the jail's start
+/// adds as an interface alias. On failure everything started is stopped
+/// again.
 ///
-/// References: service(8), jail(8), sockstat(1).
+/// References: jail(8), service(8), sockstat(1).
 pub fn start(cage: &Cage, host: &CageHost<'_>) -> Result<RunningCage, ApplyError> {
     let mut journal = Journal::default();
     match start_steps(cage, host, &mut journal) {
@@ -439,16 +442,6 @@ fn start_steps(
     host: &CageHost<'_>,
     journal: &mut Journal,
 ) -> Result<RunningCage, StepFailure> {
-    // spiped on the host.
-    let spiped = !cage.plan.pipes().is_empty();
-    if spiped {
-        let effect = Effect::Command {
-            run: spiped_command("start"),
-            undo: spiped_command("stop"),
-        };
-        done(journal, effect, run(host, &spiped_command("start")))?;
-    }
-
     // The jail: aliases, devfs, jail_set(2), exec.start.
     let plan = cage
         .plan
@@ -462,6 +455,16 @@ fn start_steps(
         )
     })?;
     journal.record(Effect::StartJail(running.clone()));
+
+    // spiped on the host, once the public address exists.
+    let spiped = !cage.plan.pipes().is_empty();
+    if spiped {
+        let effect = Effect::Command {
+            run: spiped_command("start"),
+            undo: spiped_command("stop"),
+        };
+        done(journal, effect, run(host, &spiped_command("start")))?;
+    }
 
     // The port audit.
     audit_ports(cage, host, running.jid.get())?;
@@ -580,20 +583,21 @@ pub struct StopCageError {
     pub failures: Vec<StepFailure>,
 }
 
-/// Stops a running cage: the jail (exec.stop, SIGTERM, jail_remove(2),
-/// devfs, aliases), then spiped. Every step is tried.
+/// Stops a running cage, the reverse of [`start`]: spiped, then the jail
+/// (exec.stop, SIGTERM, jail_remove(2), devfs, aliases). Every step is
+/// tried.
 ///
-/// References: jail(8), service(8).
+/// References: service(8), jail(8).
 pub fn stop(running: RunningCage, host: &CageHost<'_>) -> Result<(), StopCageError> {
     let mut failures = Vec::new();
-    let label = format!("jail stop {} (jid {})", running.jail.name, running.jail.jid);
-    if let Err(e) = lifecycle::stop(running.jail, host.system, host.system) {
-        failures.push(StepFailure::new(label, EffectError::JailStop(Box::new(e))));
-    }
     if running.spiped
         && let Err(e) = run(host, &spiped_command("stop"))
     {
         failures.push(StepFailure::new(spiped_command("stop").to_string(), e));
+    }
+    let label = format!("jail stop {} (jid {})", running.jail.name, running.jail.jid);
+    if let Err(e) = lifecycle::stop(running.jail, host.system, host.system) {
+        failures.push(StepFailure::new(label, EffectError::JailStop(Box::new(e))));
     }
     if failures.is_empty() {
         Ok(())

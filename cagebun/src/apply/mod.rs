@@ -42,10 +42,14 @@
 //! `rc.conf` enables its services; the host's `rc.conf.d/spiped` enables
 //! the pipes.
 //!
-//! Start: `service spiped start` on the host, then the jail (aliases,
-//! devfs, jail_set(2), `/bin/sh /etc/rc`) through jailctl's jail(8) layer,
-//! then the port audit: `sockstat -46l -j <jid>` must show no listener
-//! outside the cage's intended ones. Stop is the reverse.
+//! Start: the jail (aliases, devfs, jail_set(2), `/bin/sh /etc/rc`)
+//! through jailctl's jail(8) layer, then `service spiped start` on the
+//! host, then the port audit: `sockstat -46l -j <jid>` must show no
+//! listener outside the cage's intended ones. spiped starts after the jail
+//! because its server pipes bind the cage's public address, which exists
+//! only once the jail's start has added it as an interface alias. Stop is
+//! the exact reverse: `service spiped stop`, then the jail (exec.stop,
+//! jail_remove(2), devfs, aliases).
 //!
 //! # Limitations
 //!
@@ -56,9 +60,6 @@
 //! - The port audit runs once, right after `/etc/rc`; a service that binds
 //!   later is not seen. Missing listeners are not reported, only
 //!   unexpected ones.
-//! - spiped's server pipes listen on the public address, which the jail's
-//!   start adds as an alias; on a host where that address is not already
-//!   configured, `service spiped start` before the jail may fail to bind.
 //! - An existing spiped key is kept as it is, without checking its length
 //!   or mode.
 //! - [`HostPkg`] installs into a jail with the host's ABI; use
