@@ -682,3 +682,85 @@ fn stop_start_restart_and_destroy_with_confirmation() {
     assert_eq!(world.tree(), expected_tree);
     assert!(state.packages.contains("host spiped"));
 }
+
+/// Create with a spiped key already at its place: the error, or `None`,
+/// and whether the host root and ZFS are as before.
+fn create_with_key(key: &[u8], mode: u32) -> (Option<String>, bool, Vec<u8>) {
+    use std::os::unix::fs::PermissionsExt;
+    let world = World::new(&std::env::temp_dir(), "standin");
+    let zfs = stand_in_zfs(&world);
+    let key_path = world.host_root.join("usr/local/etc/spiped/rabbit.key");
+    write(&key_path, "");
+    std::fs::write(&key_path, key).unwrap();
+    std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(mode)).unwrap();
+    let before = (world.tree(), zfs.witness());
+    let counter = EffectCounter::new();
+    let files = Counted {
+        inner: RootedFiles,
+        counter: &counter,
+    };
+    let system = RecordingSystem::new(&counter);
+    let host = stand_in_host(&world, &zfs.0, &files, &system);
+    let error = apply::create(&world.cage(), &host).err().map(|e| {
+        assert!(e.undo_failures.is_empty(), "{e}");
+        e.to_string()
+            .replace(&world.host_root.display().to_string(), "<host>")
+    });
+    let unchanged = (world.tree(), zfs.witness()) == before && system.state().is_empty();
+    (error, unchanged, std::fs::read(&key_path).unwrap())
+}
+
+#[test]
+fn an_existing_key_too_short_or_readable_by_others_fails_create_and_is_undone() {
+    let failure = "rabbit: create failed at `write /usr/local/etc/spiped/rabbit.key`: \
+        <host>/usr/local/etc/spiped/rabbit.key: spiped key";
+    let jail_root = "<host>/cagebun/cages/rabbit/root";
+    let conf = format!("{jail_root}/usr/local/etc/rabbitmq");
+    let undone = format!(
+        "undone: /usr/sbin/pkg delete -y spiped, rm {jail_root}/etc/rc.conf, \
+         rm {conf}/erl_inetrc, rm {conf}/enabled_plugins, rm {conf}/rabbitmq.config, \
+         rm {conf}/rabbitmq-env.conf, rmdir {conf}, rmdir {jail_root}/usr/local/etc, \
+         rmdir {jail_root}/usr/local, rmdir {jail_root}/usr, \
+         /usr/sbin/pkg -c {jail_root} delete -y rabbitmq, \
+         zfs unmount standin/cagebun/cages/rabbit/root, \
+         zfs destroy standin/cagebun/cages/rabbit/root, \
+         zfs unmount standin/cagebun/cages/rabbit, rmdir <host>/cagebun/cages/rabbit, \
+         rmdir <host>/cagebun/cages, rmdir <host>/cagebun, {}\
+         zfs destroy standin/cagebun/cages/rabbit",
+        [
+            "release",
+            "rabbitmq_version",
+            "public_address",
+            "private_ipv6",
+            "private_ipv4",
+            "jail_name",
+            "hostname",
+            "config_format",
+        ]
+        .map(|p| format!("zfs inherit org.cagebun:{p} standin/cagebun/cages/rabbit, "))
+        .concat()
+    );
+
+    let (error, unchanged, key) = create_with_key(&[7; 16], 0o600);
+    assert_eq!(
+        error.as_deref(),
+        Some(format!("{failure} of 16 bytes, at least 32 needed; {undone}").as_str())
+    );
+    assert!(unchanged, "{error:?}");
+    assert_eq!(key, [7; 16]);
+
+    let (error, unchanged, key) = create_with_key(&[7; 32], 0o640);
+    assert_eq!(
+        error.as_deref(),
+        Some(
+            format!("{failure} has mode 0640; group and others must not read it; {undone}")
+                .as_str()
+        )
+    );
+    assert!(unchanged, "{error:?}");
+    assert_eq!(key, [7; 32]);
+
+    let (error, _, key) = create_with_key(&[7; 32], 0o400);
+    assert_eq!(error, None);
+    assert_eq!(key, [7; 32], "a good key is kept as it is");
+}

@@ -344,7 +344,7 @@ fn write_planned_file(
         FileContent::Text(text) => text.as_bytes().to_vec(),
         FileContent::RandomKey { bytes } => {
             if host.files.exists(&root, &rel).map_err(fail)? {
-                return Ok(());
+                return check_kept_key(host, &root, &rel).map_err(fail);
             }
             random_key(*bytes)
         }
@@ -357,6 +357,15 @@ fn write_planned_file(
         previous,
     };
     done(journal, effect, result)
+}
+
+/// Checks an existing key with the rule [`Plan::render`] applies:
+/// [`check_key_mode_and_len`](crate::render::check_key_mode_and_len).
+fn check_kept_key(host: &CageHost<'_>, root: &Path, rel: &Path) -> Result<(), EffectError> {
+    let path = root.join(rel);
+    let existing = host.files.read(root, rel)?;
+    let (mode, len) = existing.map_or((0, 0), |key| (key.mode.bits(), key.contents.len() as u64));
+    crate::render::check_key_mode_and_len(&path, mode, len).map_err(EffectError::ExistingKey)
 }
 
 fn random_key(bytes: usize) -> Vec<u8> {

@@ -38,7 +38,10 @@
 //! own ABI through [`JailAbiPkg`]); each planned
 //! file with its missing parent directories (jail files through the jail
 //! root, host files through [`CageHost::host_root`], never following a
-//! link); the host's packages that are not installed yet. The jail's
+//! link); the host's packages that are not installed yet. An existing
+//! spiped key is kept only if it passes [`Plan::render`](crate::Plan::render)'s
+//! check (at least 32 bytes, no group or other permission bits); otherwise
+//! create fails and is undone. The jail's
 //! `rc.conf` enables its services; the host's `rc.conf.d/spiped` enables
 //! the pipes.
 //!
@@ -60,8 +63,6 @@
 //! - The port audit runs once, right after `/etc/rc`; a service that binds
 //!   later is not seen. Missing listeners are not reported, only
 //!   unexpected ones.
-//! - An existing spiped key is kept as it is, without checking its length
-//!   or mode.
 //! - [`HostPkg`] installs into a jail with the host's ABI; use
 //!   [`JailAbiPkg`] for a jail root of another release. The tests use
 //!   `HostPkg`, since their release trees hold no FreeBSD executables.
