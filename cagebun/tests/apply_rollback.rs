@@ -64,6 +64,10 @@ impl World {
     }
 
     fn cage(&self) -> Cage {
+        Cage::from_spec(&self.spec()).unwrap()
+    }
+
+    fn spec(&self) -> CageSpec {
         let mountpoint = self.host_root.join("cagebun/cages/rabbit");
         let toml = DEFAULT_SPEC_TOML
             .replace(
@@ -74,8 +78,7 @@ impl World {
                 "\"/cagebun/cages/rabbit\"",
                 &format!("\"{}\"", mountpoint.display()),
             );
-        let spec = CageSpec::from_toml_str(&toml, "test spec").unwrap();
-        Cage::from_spec(&spec).unwrap()
+        CageSpec::from_toml_str(&toml, "test spec").unwrap()
     }
 
     fn host<'a>(
@@ -289,6 +292,8 @@ fn expected_log() -> Vec<&'static str> {
         "zfs set org.cagebun:public_address=em0|2001:db8::7/64 <pool>/cagebun/cages/rabbit",
         "zfs set org.cagebun:rabbitmq_version=3.10.8 <pool>/cagebun/cages/rabbit",
         "zfs set org.cagebun:release=14.3-RELEASE <pool>/cagebun/cages/rabbit",
+        "zfs set org.cagebun:spec.0=<spec> <pool>/cagebun/cages/rabbit",
+        "zfs set org.cagebun:spec.chunks=1 <pool>/cagebun/cages/rabbit",
         "mkdir <host>/cagebun",
         "mkdir <host>/cagebun/cages",
         "mkdir <host>/cagebun/cages/rabbit",
@@ -379,15 +384,17 @@ fn expected_start_undo() -> Vec<(&'static str, Vec<&'static str>)> {
 }
 
 /// Number of effects of create in [`expected_log`].
-const CREATE_EFFECTS: usize = 34;
+const CREATE_EFFECTS: usize = 36;
 
 fn expected(world: &World) -> Vec<String> {
     let host = world.host_root.display().to_string();
     let root = format!("{host}/cagebun/cages/rabbit/root");
+    let spec = cagebun::inventory::spec_properties(&world.spec())["org.cagebun:spec.0"].clone();
     expected_log()
         .into_iter()
         .map(|line| {
-            line.replace("<pool>", &world.pool)
+            line.replace("<spec>", &spec)
+                .replace("<pool>", &world.pool)
                 .replace("<root>", &root)
                 .replace("<host>", &host)
         })
@@ -640,7 +647,8 @@ fn stop_start_restart_and_destroy_with_confirmation() {
         .clone();
     assert_eq!(props["org.cagebun:jail_name"], "rabbit");
     assert_eq!(props["org.cagebun:release"], RELEASE);
-    assert_eq!(props.len(), 9, "{props:?}");
+    assert_eq!(props["org.cagebun:spec.chunks"], "1");
+    assert_eq!(props.len(), 11, "{props:?}");
 
     // Start, restart, stop.
     let running = apply::start(&cage, &host).unwrap();
@@ -728,6 +736,8 @@ fn an_existing_key_too_short_or_readable_by_others_fails_create_and_is_undone() 
          rmdir <host>/cagebun/cages, rmdir <host>/cagebun, {}\
          zfs destroy standin/cagebun/cages/rabbit",
         [
+            "spec.chunks",
+            "spec.0",
             "release",
             "rabbitmq_version",
             "public_address",

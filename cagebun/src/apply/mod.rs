@@ -18,7 +18,9 @@
 //! - `<pool>/cagebun/cages/<name>`: the cage, created with its
 //!   `mountpoint` and carrying the plan's `org.cagebun:*` user properties
 //!   (jail name, hostname, release, addresses, RabbitMQ version and
-//!   format), so the cages of a host can be listed from ZFS alone.
+//!   format, and the whole spec but its password as JSON in
+//!   `org.cagebun:spec.<n>` chunks), so the cages of a host can be listed,
+//!   and their specs rebuilt, from ZFS alone.
 //! - `<pool>/cagebun/cages/<name>/root`: a clone of the release snapshot,
 //!   mounted at `<mountpoint>/root`: the jail's root.
 //!
@@ -56,10 +58,9 @@
 //!
 //! # Limitations
 //!
-//! - The `org.cagebun:*` properties record the spec's identity and network
-//!   settings, not all of it (packages, plugins, listener ports and the
-//!   password are not stored): a cage can be listed from ZFS, but rebuilt
-//!   only with its spec file.
+//! - The `org.cagebun:*` properties hold the whole spec except the
+//!   RabbitMQ password (see [`crate::inventory::spec_from_properties`]): a
+//!   cage rebuilt from ZFS needs its password supplied again.
 //! - The port audit runs once, right after `/etc/rc`; a service that binds
 //!   later is not seen. Missing listeners are not reported, only
 //!   unexpected ones.
