@@ -127,3 +127,34 @@ fn missing_or_corrupt_chunks_are_typed_errors() {
         "org.cagebun:spec.*: not a stored spec: EOF while parsing a string at line 1 column 20"
     );
 }
+
+#[test]
+fn a_spec_longer_than_one_property_value_is_cut_on_character_boundaries() {
+    let mut original = CageSpec::default();
+    // One ASCII byte first puts byte 8191 in the middle of an `é`.
+    original.rabbitmq.vhost = format!("a{}", "é".repeat(5000));
+    let props = spec_properties(&original);
+    let json = serde_json::to_string(&{
+        let mut stored = original.clone();
+        stored.rabbitmq.password = Password(String::new());
+        stored
+    })
+    .unwrap();
+    assert_eq!(props["org.cagebun:spec.chunks"], "2");
+    assert_eq!(
+        props["org.cagebun:spec.0"].len(),
+        8190,
+        "the cut falls before the `é`"
+    );
+    assert!(!json.is_char_boundary(MAX_USER_PROPERTY_VALUE));
+    assert_eq!(
+        format!(
+            "{}{}",
+            props["org.cagebun:spec.0"], props["org.cagebun:spec.1"]
+        ),
+        json
+    );
+    assert_eq!(props.len(), 3);
+    let rebuilt = spec_from_properties(&props, original.rabbitmq.password.clone()).unwrap();
+    assert_eq!(rebuilt, original);
+}
