@@ -11,13 +11,20 @@
 //! (an integer, lower first, default [`DEFAULT_PRIORITY`]) and
 //! `org.cagebun:boot` (`on` or `off`, default `off`).
 //!
+//! The whole spec is stored too, as JSON cut into chunks
+//! (`org.cagebun:spec.0`, … and `org.cagebun:spec.chunks`, see
+//! [`spec_properties`]); [`spec_from_properties`] rebuilds the
+//! [`CageSpec`] from them.
+//!
 //! # Limitations
 //!
-//! - A record is not a full [`CageSpec`](crate::CageSpec): the properties
-//!   hold the jail's identity, addresses, release and RabbitMQ version and
-//!   format, but not the RabbitMQ user, password, plugins, listeners or
-//!   spiped settings. The password is left out on purpose (dataset
-//!   properties are readable by every user of the host).
+//! - A record is not a full [`CageSpec`]: its properties hold the jail's
+//!   identity, addresses, release and RabbitMQ version and format.
+//!   [`spec_from_properties`] rebuilds the full spec, except the RabbitMQ
+//!   password, which is never stored (dataset properties are readable by
+//!   every user of the host): the caller supplies it again.
+//! - Cages made before the spec was stored have no `org.cagebun:spec.*`
+//!   properties and cannot be rebuilt from ZFS.
 //! - Only properties set on the cage's own dataset (locally, or by a
 //!   receive) count; a value inherited from a parent is ignored.
 //! - Only direct children of `<pool>/cagebun/cages` are cages.
@@ -31,10 +38,11 @@ use serde::Serialize;
 use thiserror::Error;
 use zfsctl::{DatasetName, PropName, PropSource, Zfs};
 
+use crate::CageSpec;
 use crate::boot_order::{BootEntry, DEFAULT_PRIORITY};
 use crate::names::{FreebsdRelease, Hostname, InterfaceName, JailName};
 use crate::plugins::RabbitmqVersion;
-use crate::spec::{ConfigFormat, PrivateAddresses, PublicAddress};
+use crate::spec::{ConfigFormat, Password, PrivateAddresses, PublicAddress};
 
 /// Where cages live below the pool's root dataset.
 pub const CAGES_PARENT: &str = "cagebun/cages";
@@ -374,4 +382,120 @@ pub fn read_inventory(zfs: &Zfs, pool: &str) -> Result<Inventory, InventoryError
         }
     }
     Ok(inventory)
+}
+
+/// The number of `org.cagebun:spec.<n>` chunks holding the stored spec.
+pub const SPEC_CHUNKS_PROPERTY: &str = "org.cagebun:spec.chunks";
+/// The prefix of each chunk of the stored spec: `org.cagebun:spec.0`,
+/// `org.cagebun:spec.1`, ….
+pub const SPEC_CHUNK_PREFIX: &str = "org.cagebun:spec.";
+/// The longest value ZFS accepts for a user property, in bytes.
+///
+/// References: zfsprops(7) "User Properties".
+pub const MAX_USER_PROPERTY_VALUE: usize = 8191;
+
+/// The whole spec as user properties of the cage's dataset: its JSON form,
+/// with the RabbitMQ password emptied, cut into chunks of at most
+/// [`MAX_USER_PROPERTY_VALUE`] bytes (`org.cagebun:spec.0`, …) and their
+/// count ([`SPEC_CHUNKS_PROPERTY`]).
+///
+/// The password is never stored: every user of the host can read dataset
+/// properties with `zfs get`. [`spec_from_properties`] needs it given
+/// again.
+///
+/// References: zfsprops(7) "User Properties".
+pub fn spec_properties(spec: &CageSpec) -> BTreeMap<String, String> {
+    let mut stored = spec.clone();
+    stored.rabbitmq.password = Password(String::new());
+    let json = serde_json::to_string(&stored).expect("a spec serialises to JSON");
+    let mut props = BTreeMap::new();
+    let mut rest = json.as_str();
+    let mut count = 0;
+    while !rest.is_empty() {
+        let mut end = rest.len().min(MAX_USER_PROPERTY_VALUE);
+        while !rest.is_char_boundary(end) {
+            end -= 1;
+        }
+        props.insert(
+            format!("{SPEC_CHUNK_PREFIX}{count}"),
+            rest[..end].to_owned(),
+        );
+        rest = &rest[end..];
+        count += 1;
+    }
+    props.insert(SPEC_CHUNKS_PROPERTY.to_owned(), count.to_string());
+    props
+}
+
+/// Why a spec could not be rebuilt from a dataset's properties.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum StoredSpecError {
+    /// The chunk count is missing: the cage was made before the spec was
+    /// stored, or the property was removed.
+    #[error("{SPEC_CHUNKS_PROPERTY}: missing")]
+    MissingChunkCount,
+    /// The chunk count is not a positive integer.
+    #[error("{SPEC_CHUNKS_PROPERTY}: {value:?} is not a positive integer")]
+    BadChunkCount {
+        /// The property's value.
+        value: String,
+    },
+    /// A chunk below the count is missing.
+    #[error("{property}: missing ({count} chunks expected)")]
+    MissingChunk {
+        /// The missing property.
+        property: String,
+        /// The stored count.
+        count: usize,
+    },
+    /// The joined chunks are not a spec's JSON.
+    #[error("{SPEC_CHUNK_PREFIX}*: not a stored spec: {message}")]
+    Corrupt {
+        /// What the JSON parser said.
+        message: String,
+    },
+    /// The stored spec breaks the spec's rules.
+    #[error("{SPEC_CHUNK_PREFIX}*: stored spec refused: {message}")]
+    Invalid {
+        /// Why it was refused.
+        message: String,
+    },
+}
+
+/// Rebuilds the spec stored by [`spec_properties`] from a dataset's user
+/// properties, with `password` as the RabbitMQ password, which is not
+/// stored. The password can be read back from the cage's own RabbitMQ
+/// configuration by the caller; this function does not read it.
+///
+/// References: zfsprops(7) "User Properties".
+pub fn spec_from_properties(
+    properties: &BTreeMap<String, String>,
+    password: Password,
+) -> Result<CageSpec, StoredSpecError> {
+    let value = properties
+        .get(SPEC_CHUNKS_PROPERTY)
+        .ok_or(StoredSpecError::MissingChunkCount)?;
+    let count = value
+        .parse::<usize>()
+        .ok()
+        .filter(|&n| n > 0)
+        .ok_or_else(|| StoredSpecError::BadChunkCount {
+            value: value.clone(),
+        })?;
+    let mut json = String::new();
+    for index in 0..count {
+        let property = format!("{SPEC_CHUNK_PREFIX}{index}");
+        let chunk = properties
+            .get(&property)
+            .ok_or(StoredSpecError::MissingChunk { property, count })?;
+        json.push_str(chunk);
+    }
+    let mut spec: CageSpec = serde_json::from_str(&json).map_err(|e| StoredSpecError::Corrupt {
+        message: e.to_string(),
+    })?;
+    spec.rabbitmq.password = password;
+    spec.validate().map_err(|e| StoredSpecError::Invalid {
+        message: e.to_string(),
+    })?;
+    Ok(spec)
 }

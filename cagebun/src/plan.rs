@@ -253,8 +253,10 @@ pub struct Plan {
     pub steps: Vec<Step>,
 }
 
-/// The user properties that record the spec on the cage's dataset. The
-/// password is not among them: dataset properties are readable by every
+/// The user properties that record the spec on the cage's dataset: the
+/// identity and network settings one per property, and the whole spec in
+/// chunks ([`crate::inventory::spec_properties`]). The password is not
+/// among them: dataset properties are readable by every
 /// user of the host.
 ///
 /// References: zfsprops(7) "User Properties".
@@ -290,6 +292,7 @@ fn dataset_user_properties(spec: &CageSpec) -> BTreeMap<String, String> {
         "config_format",
         format!("{:?}", spec.rabbitmq.config_format).to_lowercase(),
     );
+    props.append(&mut crate::inventory::spec_properties(spec));
     props
 }
 

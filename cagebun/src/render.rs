@@ -167,20 +167,31 @@ pub fn check_existing_key(path: &Path) -> Result<bool, RenderError> {
             path: path.to_owned(),
         });
     }
-    let mode = meta.permissions().mode() & 0o7777;
+    check_key_mode_and_len(path, meta.permissions().mode(), meta.len())?;
+    Ok(true)
+}
+
+/// The rule for a spiped key that is kept: no group or other permission
+/// bits in `mode`, and at least [`KEY_LEN`] bytes. `path` names the key in
+/// the error. [`check_existing_key`] and [`apply`](crate::apply) both use
+/// it.
+///
+/// References: spiped(1) `-k`.
+pub fn check_key_mode_and_len(path: &Path, mode: u32, len: u64) -> Result<(), RenderError> {
+    let mode = mode & 0o7777;
     if mode & 0o077 != 0 {
         return Err(RenderError::KeyReadableByOthers {
             path: path.to_owned(),
             mode,
         });
     }
-    if meta.len() < KEY_LEN as u64 {
+    if len < KEY_LEN as u64 {
         return Err(RenderError::KeyTooShort {
             path: path.to_owned(),
-            len: meta.len(),
+            len,
         });
     }
-    Ok(true)
+    Ok(())
 }
 
 struct Ownership {

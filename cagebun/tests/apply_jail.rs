@@ -41,7 +41,6 @@ fn default_cage_starts_and_stops_its_jail_with_these_calls() {
     assert_eq!(
         system.operations(),
         [
-            run("/usr/sbin/service spiped start"),
             run("/sbin/ifconfig lo0 inet 127.0.0.7/32 alias"),
             run("/sbin/ifconfig lo0 inet6 ::7/128 alias"),
             run("/sbin/ifconfig em0 inet6 2001:db8::7/64 alias"),
@@ -58,7 +57,9 @@ fn default_cage_starts_and_stops_its_jail_with_these_calls() {
                 param("allow.raw_sockets", "false"),
             ]),
             exec(&["/bin/sh", "/etc/rc"]),
+            run("/usr/sbin/service spiped start"),
             run("/usr/bin/sockstat -46l -j 1"),
+            run("/usr/sbin/service spiped stop"),
             exec(&["/bin/sh", "/etc/rc.shutdown", "jail"]),
             Operation::Terminate(1, 10),
             Operation::Remove(1),
@@ -66,7 +67,6 @@ fn default_cage_starts_and_stops_its_jail_with_these_calls() {
             run("/sbin/ifconfig lo0 inet6 ::7/128 -alias"),
             run("/sbin/ifconfig em0 inet6 2001:db8::7/64 -alias"),
             run("/sbin/ifconfig lo0 inet 127.0.0.7/32 -alias"),
-            run("/usr/sbin/service spiped stop"),
         ]
     );
 }

@@ -64,6 +64,10 @@ impl World {
     }
 
     fn cage(&self) -> Cage {
+        Cage::from_spec(&self.spec()).unwrap()
+    }
+
+    fn spec(&self) -> CageSpec {
         let mountpoint = self.host_root.join("cagebun/cages/rabbit");
         let toml = DEFAULT_SPEC_TOML
             .replace(
@@ -74,8 +78,7 @@ impl World {
                 "\"/cagebun/cages/rabbit\"",
                 &format!("\"{}\"", mountpoint.display()),
             );
-        let spec = CageSpec::from_toml_str(&toml, "test spec").unwrap();
-        Cage::from_spec(&spec).unwrap()
+        CageSpec::from_toml_str(&toml, "test spec").unwrap()
     }
 
     fn host<'a>(
@@ -289,6 +292,8 @@ fn expected_log() -> Vec<&'static str> {
         "zfs set org.cagebun:public_address=em0|2001:db8::7/64 <pool>/cagebun/cages/rabbit",
         "zfs set org.cagebun:rabbitmq_version=3.10.8 <pool>/cagebun/cages/rabbit",
         "zfs set org.cagebun:release=14.3-RELEASE <pool>/cagebun/cages/rabbit",
+        "zfs set org.cagebun:spec.0=<spec> <pool>/cagebun/cages/rabbit",
+        "zfs set org.cagebun:spec.chunks=1 <pool>/cagebun/cages/rabbit",
         "mkdir <host>/cagebun",
         "mkdir <host>/cagebun/cages",
         "mkdir <host>/cagebun/cages/rabbit",
@@ -317,28 +322,79 @@ fn expected_log() -> Vec<&'static str> {
         "write <host>/usr/local/etc/spiped/rabbit.key",
         "mkdir <host>/etc/rc.conf.d",
         "write <host>/etc/rc.conf.d/spiped",
-        // start: spiped, the jail, the audit
-        "/usr/sbin/service spiped start",
+        // start: the jail (which adds the public address), spiped, the audit
         "/sbin/ifconfig lo0 inet 127.0.0.7/32 alias",
         "/sbin/ifconfig lo0 inet6 ::7/128 alias",
         "/sbin/ifconfig em0 inet6 2001:db8::7/64 alias",
         "/sbin/mount -t devfs -oruleset=4 . <root>/dev",
         "jail_set create name=rabbit",
         "jexec 1 /bin/sh /etc/rc",
+        "/usr/sbin/service spiped start",
         "/usr/bin/sockstat -46l -j 1",
     ]
 }
 
+/// For a failure at each effect of start, in [`expected_log`]'s order:
+/// the journal's undone effects, and every effect logged after the failure
+/// (jailctl undoes a jail start that fails part way itself; the journal
+/// undoes what start recorded, last first).
+fn expected_start_undo() -> Vec<(&'static str, Vec<&'static str>)> {
+    let alias_undo = [
+        "/sbin/ifconfig em0 inet6 2001:db8::7/64 -alias",
+        "/sbin/ifconfig lo0 inet6 ::7/128 -alias",
+        "/sbin/ifconfig lo0 inet 127.0.0.7/32 -alias",
+    ];
+    let jail_stop = vec![
+        "jexec 1 /bin/sh /etc/rc.shutdown jail",
+        "kill -TERM jail 1, wait 10s",
+        "jail_remove 1",
+        "/sbin/umount <root>/dev",
+        "/sbin/ifconfig lo0 inet6 ::7/128 -alias",
+        "/sbin/ifconfig em0 inet6 2001:db8::7/64 -alias",
+        "/sbin/ifconfig lo0 inet 127.0.0.7/32 -alias",
+    ];
+    let after_devfs = ["/sbin/umount <root>/dev"].into_iter().chain(alias_undo);
+    vec![
+        // ifconfig lo0 inet
+        ("", vec![]),
+        // ifconfig lo0 inet6
+        ("", alias_undo[2..].to_vec()),
+        // ifconfig em0 inet6
+        ("", alias_undo[1..].to_vec()),
+        // mount devfs
+        ("", alias_undo.to_vec()),
+        // jail_set create
+        ("", after_devfs.clone().collect()),
+        // /etc/rc
+        (
+            "",
+            ["jail_remove 1"].into_iter().chain(after_devfs).collect(),
+        ),
+        // service spiped start: the jail is stopped
+        ("jail stop rabbit (jid 1)", jail_stop.clone()),
+        // the audit: spiped, then the jail
+        (
+            "/usr/sbin/service spiped stop, jail stop rabbit (jid 1)",
+            ["/usr/sbin/service spiped stop"]
+                .into_iter()
+                .chain(jail_stop)
+                .collect(),
+        ),
+    ]
+}
+
 /// Number of effects of create in [`expected_log`].
-const CREATE_EFFECTS: usize = 34;
+const CREATE_EFFECTS: usize = 36;
 
 fn expected(world: &World) -> Vec<String> {
     let host = world.host_root.display().to_string();
     let root = format!("{host}/cagebun/cages/rabbit/root");
+    let spec = cagebun::inventory::spec_properties(&world.spec())["org.cagebun:spec.0"].clone();
     expected_log()
         .into_iter()
         .map(|line| {
-            line.replace("<pool>", &world.pool)
+            line.replace("<spec>", &spec)
+                .replace("<pool>", &world.pool)
                 .replace("<root>", &root)
                 .replace("<host>", &host)
         })
@@ -390,6 +446,8 @@ fn check_every_failure<Z: ZfsWorld>(parent: &Path, pool: &str, make: impl Fn(&Wo
     }
 
     // A failure at each effect of start: everything start did undone.
+    let start_undo = expected_start_undo();
+    assert_eq!(start_undo.len(), expected_log().len() - CREATE_EFFECTS);
     for index in CREATE_EFFECTS..expected_log().len() {
         let world = World::new(parent, pool);
         let zfs = make(&world);
@@ -403,6 +461,14 @@ fn check_every_failure<Z: ZfsWorld>(parent: &Path, pool: &str, make: impl Fn(&Wo
             result.log[index].replace(&world.host_root.display().to_string(), "<host>"),
             undone(&world, &error)
         );
+        let root = format!("{}/cagebun/cages/rabbit/root", world.host_root.display());
+        let then: Vec<String> = result.log[index + 1..]
+            .iter()
+            .map(|line| line.replace(&root, "<root>"))
+            .collect();
+        let (expected_undone, expected_then) = &start_undo[index - CREATE_EFFECTS];
+        assert_eq!(undone(&world, &error), *expected_undone, "{error}");
+        assert_eq!(then, *expected_then, "{error}");
         assert!(error.undo_failures.is_empty(), "{error}");
         assert_eq!(result.after_all, result.after_create, "{error}");
         let state = &result.state;
@@ -529,7 +595,7 @@ fn a_listener_on_the_wildcard_fails_the_start_and_stops_everything() {
         error.to_string(),
         "rabbit: start failed at `/usr/bin/sockstat -46l -j 1`: port audit of jail 1: \
          unexpected listeners: *:15672 beam.smp reachable on 127.0.0.7 ::7 2001:db8::7 (public); \
-         undone: jail stop rabbit (jid 1), /usr/sbin/service spiped stop"
+         undone: /usr/sbin/service spiped stop, jail stop rabbit (jid 1)"
     );
     assert!(result.state.aliases.is_empty() && result.state.jails.is_empty());
     assert!(result.state.processes.is_empty() && result.state.devfs.is_empty());
@@ -581,7 +647,8 @@ fn stop_start_restart_and_destroy_with_confirmation() {
         .clone();
     assert_eq!(props["org.cagebun:jail_name"], "rabbit");
     assert_eq!(props["org.cagebun:release"], RELEASE);
-    assert_eq!(props.len(), 9, "{props:?}");
+    assert_eq!(props["org.cagebun:spec.chunks"], "1");
+    assert_eq!(props.len(), 11, "{props:?}");
 
     // Start, restart, stop.
     let running = apply::start(&cage, &host).unwrap();
@@ -622,4 +689,88 @@ fn stop_start_restart_and_destroy_with_confirmation() {
     }
     assert_eq!(world.tree(), expected_tree);
     assert!(state.packages.contains("host spiped"));
+}
+
+/// Create with a spiped key already at its place: the error, or `None`,
+/// and whether the host root and ZFS are as before.
+fn create_with_key(key: &[u8], mode: u32) -> (Option<String>, bool, Vec<u8>) {
+    use std::os::unix::fs::PermissionsExt;
+    let world = World::new(&std::env::temp_dir(), "standin");
+    let zfs = stand_in_zfs(&world);
+    let key_path = world.host_root.join("usr/local/etc/spiped/rabbit.key");
+    write(&key_path, "");
+    std::fs::write(&key_path, key).unwrap();
+    std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(mode)).unwrap();
+    let before = (world.tree(), zfs.witness());
+    let counter = EffectCounter::new();
+    let files = Counted {
+        inner: RootedFiles,
+        counter: &counter,
+    };
+    let system = RecordingSystem::new(&counter);
+    let host = stand_in_host(&world, &zfs.0, &files, &system);
+    let error = apply::create(&world.cage(), &host).err().map(|e| {
+        assert!(e.undo_failures.is_empty(), "{e}");
+        e.to_string()
+            .replace(&world.host_root.display().to_string(), "<host>")
+    });
+    let unchanged = (world.tree(), zfs.witness()) == before && system.state().is_empty();
+    (error, unchanged, std::fs::read(&key_path).unwrap())
+}
+
+#[test]
+fn an_existing_key_too_short_or_readable_by_others_fails_create_and_is_undone() {
+    let failure = "rabbit: create failed at `write /usr/local/etc/spiped/rabbit.key`: \
+        <host>/usr/local/etc/spiped/rabbit.key: spiped key";
+    let jail_root = "<host>/cagebun/cages/rabbit/root";
+    let conf = format!("{jail_root}/usr/local/etc/rabbitmq");
+    let undone = format!(
+        "undone: /usr/sbin/pkg delete -y spiped, rm {jail_root}/etc/rc.conf, \
+         rm {conf}/erl_inetrc, rm {conf}/enabled_plugins, rm {conf}/rabbitmq.config, \
+         rm {conf}/rabbitmq-env.conf, rmdir {conf}, rmdir {jail_root}/usr/local/etc, \
+         rmdir {jail_root}/usr/local, rmdir {jail_root}/usr, \
+         /usr/sbin/pkg -c {jail_root} delete -y rabbitmq, \
+         zfs unmount standin/cagebun/cages/rabbit/root, \
+         zfs destroy standin/cagebun/cages/rabbit/root, \
+         zfs unmount standin/cagebun/cages/rabbit, rmdir <host>/cagebun/cages/rabbit, \
+         rmdir <host>/cagebun/cages, rmdir <host>/cagebun, {}\
+         zfs destroy standin/cagebun/cages/rabbit",
+        [
+            "spec.chunks",
+            "spec.0",
+            "release",
+            "rabbitmq_version",
+            "public_address",
+            "private_ipv6",
+            "private_ipv4",
+            "jail_name",
+            "hostname",
+            "config_format",
+        ]
+        .map(|p| format!("zfs inherit org.cagebun:{p} standin/cagebun/cages/rabbit, "))
+        .concat()
+    );
+
+    let (error, unchanged, key) = create_with_key(&[7; 16], 0o600);
+    assert_eq!(
+        error.as_deref(),
+        Some(format!("{failure} of 16 bytes, at least 32 needed; {undone}").as_str())
+    );
+    assert!(unchanged, "{error:?}");
+    assert_eq!(key, [7; 16]);
+
+    let (error, unchanged, key) = create_with_key(&[7; 32], 0o640);
+    assert_eq!(
+        error.as_deref(),
+        Some(
+            format!("{failure} has mode 0640; group and others must not read it; {undone}")
+                .as_str()
+        )
+    );
+    assert!(unchanged, "{error:?}");
+    assert_eq!(key, [7; 32]);
+
+    let (error, _, key) = create_with_key(&[7; 32], 0o400);
+    assert_eq!(error, None);
+    assert_eq!(key, [7; 32], "a good key is kept as it is");
 }

@@ -344,7 +344,7 @@ fn write_planned_file(
         FileContent::Text(text) => text.as_bytes().to_vec(),
         FileContent::RandomKey { bytes } => {
             if host.files.exists(&root, &rel).map_err(fail)? {
-                return Ok(());
+                return check_kept_key(host, &root, &rel).map_err(fail);
             }
             random_key(*bytes)
         }
@@ -357,6 +357,15 @@ fn write_planned_file(
         previous,
     };
     done(journal, effect, result)
+}
+
+/// Checks an existing key with the rule [`Plan::render`] applies:
+/// [`check_key_mode_and_len`](crate::render::check_key_mode_and_len).
+fn check_kept_key(host: &CageHost<'_>, root: &Path, rel: &Path) -> Result<(), EffectError> {
+    let path = root.join(rel);
+    let existing = host.files.read(root, rel)?;
+    let (mode, len) = existing.map_or((0, 0), |key| (key.mode.bits(), key.contents.len() as u64));
+    crate::render::check_key_mode_and_len(&path, mode, len).map_err(EffectError::ExistingKey)
 }
 
 fn random_key(bytes: usize) -> Vec<u8> {
@@ -420,10 +429,13 @@ fn spiped_command(action: &str) -> CommandLine {
     CommandLine::new([SERVICE, "spiped", action]).expect("the service command has words")
 }
 
-/// Starts the cage: spiped, then the jail, then the port audit. On failure
-/// everything started is stopped again.
+/// Starts the cage: the jail (aliases, devfs, jail_set(2), `/etc/rc`),
+/// then spiped, then the port audit. spiped comes after the jail because
+/// its server pipes bind the cage's public address, which the jail's start
+/// adds as an interface alias. On failure everything started is stopped
+/// again.
 ///
-/// References: service(8), jail(8), sockstat(1).
+/// References: jail(8), service(8), sockstat(1).
 pub fn start(cage: &Cage, host: &CageHost<'_>) -> Result<RunningCage, ApplyError> {
     let mut journal = Journal::default();
     match start_steps(cage, host, &mut journal) {
@@ -439,16 +451,6 @@ fn start_steps(
     host: &CageHost<'_>,
     journal: &mut Journal,
 ) -> Result<RunningCage, StepFailure> {
-    // spiped on the host.
-    let spiped = !cage.plan.pipes().is_empty();
-    if spiped {
-        let effect = Effect::Command {
-            run: spiped_command("start"),
-            undo: spiped_command("stop"),
-        };
-        done(journal, effect, run(host, &spiped_command("start")))?;
-    }
-
     // The jail: aliases, devfs, jail_set(2), exec.start.
     let plan = cage
         .plan
@@ -462,6 +464,16 @@ fn start_steps(
         )
     })?;
     journal.record(Effect::StartJail(running.clone()));
+
+    // spiped on the host, once the public address exists.
+    let spiped = !cage.plan.pipes().is_empty();
+    if spiped {
+        let effect = Effect::Command {
+            run: spiped_command("start"),
+            undo: spiped_command("stop"),
+        };
+        done(journal, effect, run(host, &spiped_command("start")))?;
+    }
 
     // The port audit.
     audit_ports(cage, host, running.jid.get())?;
@@ -578,20 +590,21 @@ pub struct StopCageError {
     pub failures: Vec<StepFailure>,
 }
 
-/// Stops a running cage: the jail (exec.stop, SIGTERM, jail_remove(2),
-/// devfs, aliases), then spiped. Every step is tried.
+/// Stops a running cage, the reverse of [`start`]: spiped, then the jail
+/// (exec.stop, SIGTERM, jail_remove(2), devfs, aliases). Every step is
+/// tried.
 ///
-/// References: jail(8), service(8).
+/// References: service(8), jail(8).
 pub fn stop(running: RunningCage, host: &CageHost<'_>) -> Result<(), StopCageError> {
     let mut failures = Vec::new();
-    let label = format!("jail stop {} (jid {})", running.jail.name, running.jail.jid);
-    if let Err(e) = lifecycle::stop(running.jail, host.system, host.system) {
-        failures.push(StepFailure::new(label, EffectError::JailStop(Box::new(e))));
-    }
     if running.spiped
         && let Err(e) = run(host, &spiped_command("stop"))
     {
         failures.push(StepFailure::new(spiped_command("stop").to_string(), e));
+    }
+    let label = format!("jail stop {} (jid {})", running.jail.name, running.jail.jid);
+    if let Err(e) = lifecycle::stop(running.jail, host.system, host.system) {
+        failures.push(StepFailure::new(label, EffectError::JailStop(Box::new(e))));
     }
     if failures.is_empty() {
         Ok(())

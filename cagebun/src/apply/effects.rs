@@ -86,6 +86,10 @@ pub enum EffectError {
     /// A package name is not one pkg(8) accepts.
     #[error(transparent)]
     PackageName(#[from] NameError),
+    /// An existing spiped key is too short or readable by group or others;
+    /// it is refused, not kept.
+    #[error(transparent)]
+    ExistingKey(crate::render::RenderError),
     /// A planned mode has bits outside `0o7777`.
     #[error(transparent)]
     Mode(#[from] InvalidModeError),

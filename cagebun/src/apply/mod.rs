@@ -18,7 +18,9 @@
 //! - `<pool>/cagebun/cages/<name>`: the cage, created with its
 //!   `mountpoint` and carrying the plan's `org.cagebun:*` user properties
 //!   (jail name, hostname, release, addresses, RabbitMQ version and
-//!   format), so the cages of a host can be listed from ZFS alone.
+//!   format, and the whole spec but its password as JSON in
+//!   `org.cagebun:spec.<n>` chunks), so the cages of a host can be listed,
+//!   and their specs rebuilt, from ZFS alone.
 //! - `<pool>/cagebun/cages/<name>/root`: a clone of the release snapshot,
 //!   mounted at `<mountpoint>/root`: the jail's root.
 //!
@@ -38,29 +40,30 @@
 //! own ABI through [`JailAbiPkg`]); each planned
 //! file with its missing parent directories (jail files through the jail
 //! root, host files through [`CageHost::host_root`], never following a
-//! link); the host's packages that are not installed yet. The jail's
+//! link); the host's packages that are not installed yet. An existing
+//! spiped key is kept only if it passes [`Plan::render`](crate::Plan::render)'s
+//! check (at least 32 bytes, no group or other permission bits); otherwise
+//! create fails and is undone. The jail's
 //! `rc.conf` enables its services; the host's `rc.conf.d/spiped` enables
 //! the pipes.
 //!
-//! Start: `service spiped start` on the host, then the jail (aliases,
-//! devfs, jail_set(2), `/bin/sh /etc/rc`) through jailctl's jail(8) layer,
-//! then the port audit: `sockstat -46l -j <jid>` must show no listener
-//! outside the cage's intended ones. Stop is the reverse.
+//! Start: the jail (aliases, devfs, jail_set(2), `/bin/sh /etc/rc`)
+//! through jailctl's jail(8) layer, then `service spiped start` on the
+//! host, then the port audit: `sockstat -46l -j <jid>` must show no
+//! listener outside the cage's intended ones. spiped starts after the jail
+//! because its server pipes bind the cage's public address, which exists
+//! only once the jail's start has added it as an interface alias. Stop is
+//! the exact reverse: `service spiped stop`, then the jail (exec.stop,
+//! jail_remove(2), devfs, aliases).
 //!
 //! # Limitations
 //!
-//! - The `org.cagebun:*` properties record the spec's identity and network
-//!   settings, not all of it (packages, plugins, listener ports and the
-//!   password are not stored): a cage can be listed from ZFS, but rebuilt
-//!   only with its spec file.
+//! - The `org.cagebun:*` properties hold the whole spec except the
+//!   RabbitMQ password (see [`crate::inventory::spec_from_properties`]): a
+//!   cage rebuilt from ZFS needs its password supplied again.
 //! - The port audit runs once, right after `/etc/rc`; a service that binds
 //!   later is not seen. Missing listeners are not reported, only
 //!   unexpected ones.
-//! - spiped's server pipes listen on the public address, which the jail's
-//!   start adds as an alias; on a host where that address is not already
-//!   configured, `service spiped start` before the jail may fail to bind.
-//! - An existing spiped key is kept as it is, without checking its length
-//!   or mode.
 //! - [`HostPkg`] installs into a jail with the host's ABI; use
 //!   [`JailAbiPkg`] for a jail root of another release. The tests use
 //!   `HostPkg`, since their release trees hold no FreeBSD executables.
