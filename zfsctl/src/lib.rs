@@ -53,6 +53,7 @@ mod property;
 #[allow(unsafe_code)]
 mod sys;
 mod user_prop;
+mod user_props_tree;
 mod zfs;
 
 pub use dataset::{Dataset, DatasetKind, ListEntry};
@@ -61,4 +62,5 @@ pub use name::{DatasetName, NameError, NameKind, ZFS_MAX_DATASET_NAME_LEN};
 pub use property::{PropName, PropSource, PropValue};
 pub use sys::{LIBNVPAIR_SONAMES, LIBZFS_CORE_SONAMES, LIBZFS_SONAMES, LoadError};
 pub use user_prop::{UserProp, UserPropError, ZAP_MAXNAMELEN, ZAP_MAXVALUELEN};
+pub use user_props_tree::{ProgramLimits, UserPropMap, UserPropsTree};
 pub use zfs::{CreateKind, Zfs};
