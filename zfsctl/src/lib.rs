@@ -39,6 +39,10 @@
 //!   rollback only goes to the latest snapshot (no `-r`).
 //! - Rename does not rename descendants' snapshots (`zfs rename -r`).
 //! - Pools are not created or destroyed here; use zpool(8).
+//! - [`Zfs::user_props_recursive`] reads in the kernel only as root (channel
+//!   programs need it); otherwise, or without `lzc_channel_program_nosync`,
+//!   it falls back to the slower walk over open handles. On FreeBSD the
+//!   instruction-limit errno is taken to be `ETIMEDOUT`, unchecked.
 //! - Tested against OpenZFS 2.3.2 on Linux; 2.1 and FreeBSD are supported by
 //!   symbol and soname choice but were only checked by compiling.
 
