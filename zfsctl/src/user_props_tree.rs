@@ -87,8 +87,9 @@ pub struct ProgramLimits {
 }
 
 impl Default for ProgramLimits {
-    /// 10,000,000 instructions (`ZCP_DEFAULT_INSTRLIMIT`) and 32 MiB, enough
-    /// for 1,000 datasets of 40 user properties in one run.
+    /// 10,000,000 instructions (`ZCP_DEFAULT_INSTRLIMIT`) and 32 MiB. A
+    /// tree over either limit is read in pages, so these bound the size of
+    /// one program, not of the tree.
     fn default() -> Self {
         Self {
             instructions: 10_000_000,
