@@ -11,6 +11,7 @@
 //! zfs-props-bench create benchpool/jails --count 1000 --props cagebun.bench:p01,cagebun.bench:p02
 //! zfs-props-bench read benchpool/jails --props cagebun.bench:p01,cagebun.bench:p02
 //! zfs-props-bench read benchpool/jails --repeat 5
+//! zfs-props-bench read benchpool/jails --channel-program
 //! ```
 //!
 //! `create` makes the children `jail0001` to `jailNNNN` of the parent, which
@@ -19,7 +20,9 @@
 //!
 //! `read --props` reads the named user properties with `Dataset::list`;
 //! without `--props`, every user property is read with `Dataset::user_props`
-//! on a walk over `Dataset::children`. `--repeat N` walks N times in the same
+//! on a walk over `Dataset::children`. `--channel-program` reads every user
+//! property with `Zfs::user_props_recursive`, one channel program run in the
+//! kernel (way (a2) of the benchmark). `--repeat N` walks N times in the same
 //! process and prints each walk's time on standard error, which separates the
 //! cost of the walk from that of starting the process and loading libzfs.
 
@@ -60,6 +63,9 @@ enum Command {
         /// Walk this many times, printing each walk's duration on standard error.
         #[arg(long, default_value_t = 1)]
         repeat: u32,
+        /// Read every user property with one channel program instead of a walk.
+        #[arg(long, conflicts_with = "props")]
+        channel_program: bool,
     },
 }
 
@@ -74,7 +80,8 @@ fn main() -> ExitCode {
             parent,
             props,
             repeat,
-        } => read(&parent, &props, repeat),
+            channel_program,
+        } => read(&parent, &props, repeat, channel_program),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -103,9 +110,15 @@ fn create(parent: &str, count: u32, props: &[String]) -> Result<(), Box<dyn std:
     Ok(())
 }
 
-fn read(parent: &str, props: &[String], repeat: u32) -> Result<(), Box<dyn std::error::Error>> {
+fn read(
+    parent: &str,
+    props: &[String],
+    repeat: u32,
+    channel_program: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
     let zfs = Zfs::open()?;
-    let parent = zfs.dataset(&DatasetName::new(parent)?)?;
+    let parent_name = DatasetName::new(parent)?;
+    let parent = zfs.dataset(&parent_name)?;
     let props = props
         .iter()
         .map(|name| PropName::parse(name))
@@ -114,7 +127,9 @@ fn read(parent: &str, props: &[String], repeat: u32) -> Result<(), Box<dyn std::
 
     for walk in 1..=repeat {
         let started = Instant::now();
-        if props.is_empty() {
+        if channel_program {
+            print_props_read_in_kernel(&zfs, &parent_name, &mut out)?;
+        } else if props.is_empty() {
             print_all_user_props(&parent, &mut out)?;
         } else {
             print_listed_props(&parent, &props, &mut out)?;
@@ -142,6 +157,21 @@ fn print_listed_props(
             if let Some(value) = value {
                 writeln!(out, "{}\t{}\t{}", entry.name, name, value.value)?;
             }
+        }
+    }
+    Ok(())
+}
+
+/// One `Zfs::user_props_recursive` call: a channel program in the kernel.
+fn print_props_read_in_kernel(
+    zfs: &Zfs,
+    parent: &DatasetName,
+    out: &mut impl Write,
+) -> Result<(), Box<dyn std::error::Error>> {
+    for (name, props) in zfs.user_props_recursive(parent)? {
+        writeln!(out, "{name}")?;
+        for (prop, value) in &props {
+            writeln!(out, "{name}\t{prop}\t{value}")?;
         }
     }
     Ok(())

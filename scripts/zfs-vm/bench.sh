@@ -4,6 +4,8 @@
 #
 #   (a) zfsctl: one recursive walk that reads user properties
 #       (the example zfs-props-bench of the cagebun-recipes package);
+#  (a2) zfsctl: one channel program that reads every user property of the
+#       tree in the kernel (the same example, read --channel-program);
 #   (b) one `zfs get -H -p all DATASET` process per dataset after one
 #       `zfs list`, the way shell jail managers read their settings;
 #   (c) one `zfs get -r -H -p all`;
@@ -16,7 +18,7 @@
 #
 #   scripts/zfs-vm/bench.sh [--shell-only]
 #
-# --shell-only leaves out (a); ZFSCTL_BENCH_BINARY names an already built
+# --shell-only leaves out (a) and (a2); ZFSCTL_BENCH_BINARY names an already built
 # zfs-props-bench to use instead of building it. Environment: BENCH_DATASETS (1000),
 # BENCH_PROPERTIES (40), BENCH_ROUNDS (5), BENCH_PER_DATASET_ROUNDS (rounds that
 # also run (b), 3), BENCH_CREATE_JOBS (concurrent zfs create processes, 8),
@@ -82,6 +84,8 @@ ms_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f\n", (b - a) / 1e6 }
 # count of values that create_datasets set proves it read everything.
 way_a() { "$ZFSCTL_BENCH_BINARY" read "$parent" --props "$(property_names | paste -sd,)"; }
 
+way_a2() { "$ZFSCTL_BENCH_BINARY" read "$parent" --channel-program; }
+
 way_b() {
 	local dataset
 	zfs list -r -H -o name "$parent" | while read -r dataset; do
@@ -113,7 +117,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] 
 
 inside_vm() {
 	local ways=(c d) round way
-	[ -z "${ZFSCTL_BENCH_BINARY:-}" ] || ways=(a "${ways[@]}")
+	[ -z "${ZFSCTL_BENCH_BINARY:-}" ] || ways=(a a2 "${ways[@]}")
 	create_datasets
 	# One untimed run of each way first: the first exec of a binary reads it
 	# and its libraries from the host over 9p.
@@ -175,6 +179,8 @@ walk_times_in_process() {
 		--props "$(property_names | paste -sd,)" --repeat 5 2>&1 >/dev/null | awk '{ printf "%s ", $3 }')"
 	printf '  all user properties (Dataset::user_props): %s\n' "$("$ZFSCTL_BENCH_BINARY" read "$parent" \
 		--repeat 5 2>&1 >/dev/null | awk '{ printf "%s ", $3 }')"
+	printf '  all user properties (Zfs::user_props_recursive): %s\n' "$("$ZFSCTL_BENCH_BINARY" read "$parent" \
+		--channel-program --repeat 5 2>&1 >/dev/null | awk '{ printf "%s ", $3 }')"
 }
 
 report() {
@@ -184,7 +190,7 @@ report() {
 	printf '\n%d datasets x %d user properties, zfs %s, %s rounds\n\n' \
 		"$BENCH_DATASETS" "$BENCH_PROPERTIES" "$(zfs version | head -n 1)" "$BENCH_ROUNDS"
 	printf '| way | runs (ms) | median (ms) |\n|---|---|---|\n'
-	for way in a b c d; do
+	for way in a a2 b c d; do
 		[ -n "${all_timings[$way]:-}" ] || continue
 		medians[$way]=$(tr ' ' '\n' <<<"${all_timings[$way]}" | grep . | median)
 		printf '| (%s) %s | %s | %.1f |\n' "$way" "$(way_label "$way")" "${all_timings[$way]% }" "${medians[$way]}"
@@ -197,11 +203,20 @@ report() {
 				'BEGIN { printf "(a) is %.2fx as fast as (%s)\n", x / a, w }'
 		done
 	fi
+	if [ -n "${medians[a2]:-}" ]; then
+		printf '\n'
+		for way in a b c d; do
+			[ -n "${medians[$way]:-}" ] || continue
+			awk -v w="$way" -v x="${medians[$way]}" -v a="${medians[a2]}" \
+				'BEGIN { printf "(a2) is %.2fx as fast as (%s)\n", x / a, w }'
+		done
+	fi
 }
 
 way_label() {
 	case $1 in
 	a) echo "zfsctl recursive walk, user properties" ;;
+	a2) echo "zfsctl channel program, user properties" ;;
 	b) echo "one zfs get -H -p all per dataset" ;;
 	c) echo "zfs get -r -H -p all" ;;
 	d) echo "zfs list -r -H -p -o name,<props>" ;;

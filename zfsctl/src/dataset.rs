@@ -11,6 +11,7 @@ use crate::name::{DatasetName, NameKind};
 use crate::property::{PropName, PropSource, PropValue};
 use crate::sys::{RenameFlags, UserPropEntry, ZfsHandle, zfs_type, zprop_source};
 use crate::user_prop::UserProp;
+use crate::user_props_tree::UserPropMap;
 use crate::zfs::{Zfs, c_string, wrong_kind};
 
 /// What kind of object a [`Dataset`] is, from `zfs_get_type`.
@@ -429,6 +430,32 @@ impl<'z> Dataset<'z> {
             for child in self.children()? {
                 child.list_into(true, props, natives, wants_user, out)?;
             }
+        }
+        Ok(())
+    }
+
+    /// Every user property of this dataset and of all its descendant
+    /// filesystems and volumes, parent before children and children in name
+    /// order, read with one `zfs_get_user_props` per dataset on a walk over
+    /// open handles. Inherited and received values are included.
+    /// [`Zfs::user_props_recursive`] returns the same list, read in the
+    /// kernel.
+    ///
+    /// References: libzfs `zfs_get_user_props`, `zfs_iter_filesystems_v2`.
+    pub fn walk_user_props(&self) -> Result<Vec<(DatasetName, UserPropMap)>> {
+        let mut out = Vec::new();
+        self.walk_user_props_into(&mut out)?;
+        Ok(out)
+    }
+
+    fn walk_user_props_into(&self, out: &mut Vec<(DatasetName, UserPropMap)>) -> Result<()> {
+        let mut props = UserPropMap::new();
+        for (name, value) in self.user_props() {
+            props.insert(UserProp::new(name)?, value.value);
+        }
+        out.push((self.name.clone(), props));
+        for child in self.children()? {
+            child.walk_user_props_into(out)?;
         }
         Ok(())
     }

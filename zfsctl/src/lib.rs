@@ -39,6 +39,10 @@
 //!   rollback only goes to the latest snapshot (no `-r`).
 //! - Rename does not rename descendants' snapshots (`zfs rename -r`).
 //! - Pools are not created or destroyed here; use zpool(8).
+//! - [`Zfs::user_props_recursive`] reads in the kernel only as root (channel
+//!   programs need it); otherwise, or without `lzc_channel_program_nosync`,
+//!   it falls back to the slower walk over open handles. On FreeBSD the
+//!   instruction-limit errno is taken to be `ETIMEDOUT`, unchecked.
 //! - Tested against OpenZFS 2.3.2 on Linux; 2.1 and FreeBSD are supported by
 //!   symbol and soname choice but were only checked by compiling.
 
@@ -53,6 +57,7 @@ mod property;
 #[allow(unsafe_code)]
 mod sys;
 mod user_prop;
+mod user_props_tree;
 mod zfs;
 
 pub use dataset::{Dataset, DatasetKind, ListEntry};
@@ -61,4 +66,5 @@ pub use name::{DatasetName, NameError, NameKind, ZFS_MAX_DATASET_NAME_LEN};
 pub use property::{PropName, PropSource, PropValue};
 pub use sys::{LIBNVPAIR_SONAMES, LIBZFS_CORE_SONAMES, LIBZFS_SONAMES, LoadError};
 pub use user_prop::{UserProp, UserPropError, ZAP_MAXNAMELEN, ZAP_MAXVALUELEN};
+pub use user_props_tree::{ProgramLimits, UserPropMap, UserPropsTree};
 pub use zfs::{CreateKind, Zfs};

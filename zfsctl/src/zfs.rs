@@ -30,7 +30,7 @@ pub enum CreateKind {
 /// [`Dataset`] borrows it. Open one `Zfs` per thread if several are needed.
 #[doc(alias = "libzfs_handle_t")]
 pub struct Zfs {
-    lz: Libzfs,
+    pub(crate) lz: Libzfs,
     _not_thread_safe: PhantomData<*mut ()>,
 }
 
@@ -231,6 +231,25 @@ impl Zfs {
             os_result(rc, "nvlist_add_string", dataset)?;
         }
         Ok(Some(list))
+    }
+
+    /// Packs `pairs` into an nvlist of strings, without checking the names
+    /// as properties.
+    pub(crate) fn string_list(
+        &self,
+        dataset: &DatasetName,
+        pairs: &[(&str, &str)],
+    ) -> Result<NvList<'_>> {
+        let mut list = self.lz.new_nvlist().ok_or_else(|| Error::Os {
+            operation: "nvlist_alloc",
+            dataset: dataset.to_string(),
+            source: std::io::Error::from_raw_os_error(libc::ENOMEM),
+        })?;
+        for (name, value) in pairs {
+            let rc = list.add_string(&c_string(name)?, &c_string(value)?);
+            os_result(rc, "nvlist_add_string", dataset)?;
+        }
+        Ok(list)
     }
 
     /// Validates a property name and value and turns both into C strings.

@@ -11,7 +11,9 @@ use cagebun_test_support::{TestPool, run_checked as run};
 use std::fs;
 use std::path::PathBuf;
 
-use zfsctl::{CreateKind, DatasetKind, DatasetName, Error, PropName, PropSource, UserProp, Zfs};
+use zfsctl::{
+    CreateKind, DatasetKind, DatasetName, Error, ProgramLimits, PropName, PropSource, UserProp, Zfs,
+};
 
 /// Datasets and paths inside a test pool.
 trait PoolPaths {
@@ -555,4 +557,126 @@ fn iocage_settings_round_trip() {
         zfs_get("org.freebsd.iocage:release", &jail),
         pair("10.3-RELEASE", "local")
     );
+}
+
+/// Every user property of every filesystem under `root`, read with zfs(8):
+/// names from `zfs list -r`, properties from `zfs get all` (local, inherited
+/// and received ones; a user property name holds a `:`).
+fn zfs_user_props(root: &DatasetName) -> Vec<(String, Vec<(String, String)>)> {
+    let mut names = zfs_list(root, "filesystem");
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| {
+            let out = run(&["zfs", "get", "-Hp", "-o", "property,value", "all", &name]);
+            let mut props: Vec<(String, String)> = out
+                .lines()
+                .filter_map(|line| line.split_once('\t'))
+                .filter(|(prop, _)| prop.contains(':'))
+                .map(|(prop, value)| (prop.to_owned(), value.to_owned()))
+                .collect();
+            props.sort();
+            (name, props)
+        })
+        .collect()
+}
+
+#[test]
+fn user_props_of_a_tree_by_channel_program_equal_the_walk() {
+    let Some(pool) = TestPool::create("zc", "cp") else {
+        return;
+    };
+    let zfs = Zfs::open().unwrap();
+    // Siblings whose names sort around `/`, a dataset without properties,
+    // inherited values, and values with spaces, `=` and non-ASCII text.
+    let tree: [(&str, &[(&str, &str)]); 7] = [
+        (
+            "t",
+            &[
+                ("cagebun.test:inherited", "from t"),
+                ("cagebun.test:top", "1"),
+            ],
+        ),
+        ("t/a", &[("cagebun.test:own", "a = b c")]),
+        ("t/a/x", &[]),
+        ("t/a/x/deep", &[("cagebun.test:own", "välue ünïcode")]),
+        ("t/a-b", &[("cagebun.test:inherited", "overridden")]),
+        ("t/b", &[("org.freebsd.iocage:release", "14.2-RELEASE")]),
+        ("t/c", &[]),
+    ];
+    for (rel, props) in tree {
+        zfs.create(&pool.ds(rel), CreateKind::Filesystem, props)
+            .unwrap();
+    }
+    let root = pool.ds("t");
+
+    // One program read everything, and it equals the walk exactly.
+    let read = zfs
+        .user_props_tree(&root, ProgramLimits::default())
+        .unwrap();
+    assert_eq!((read.programs, read.walks), (1, 0), "{read:?}");
+    let walked = zfs.dataset(&root).unwrap().walk_user_props().unwrap();
+    assert_eq!(read.datasets, walked);
+    assert_eq!(zfs.user_props_recursive(&root).unwrap(), walked);
+
+    // Both equal what zfs(8) reports, dataset by dataset.
+    let mut as_strings: Vec<(String, Vec<(String, String)>)> = read
+        .datasets
+        .iter()
+        .map(|(name, props)| {
+            let props = props
+                .iter()
+                .map(|(p, v)| (p.as_str().to_owned(), v.clone()))
+                .collect();
+            (name.to_string(), props)
+        })
+        .collect();
+    as_strings.sort();
+    assert_eq!(as_strings, zfs_user_props(&root));
+    let deep = &read.datasets[3];
+    assert_eq!(deep.0, pool.ds("t/a/x/deep"));
+    assert_eq!(
+        deep.1
+            .get(&UserProp::new("cagebun.test:inherited").unwrap()),
+        Some(&"from t".to_owned())
+    );
+
+    // Small instruction limits make the read go in pages (the kernel checks
+    // the limit every 100 instructions, so a small program still completes);
+    // the result is the same.
+    let mut paged_runs = 0;
+    for instructions in [1, 100, 200, 400, 800, 1600, 3200, 6400, 12800] {
+        let limits = ProgramLimits {
+            instructions,
+            ..ProgramLimits::default()
+        };
+        let paged = zfs.user_props_tree(&root, limits).unwrap();
+        println!(
+            "instruction limit {instructions}: {} programs, {} walks",
+            paged.programs, paged.walks
+        );
+        assert_eq!(paged.datasets, walked, "instruction limit {instructions}");
+        if paged.programs > 1 {
+            paged_runs += 1;
+        }
+    }
+    assert!(
+        paged_runs > 0,
+        "no instruction limit made the read go in pages"
+    );
+
+    // A memory limit no program fits in makes it fall back to the walk.
+    let limits = ProgramLimits {
+        memory: 1,
+        ..ProgramLimits::default()
+    };
+    let walked_instead = zfs.user_props_tree(&root, limits).unwrap();
+    println!("memory limit 1: {walked_instead:?}");
+    assert_eq!((walked_instead.programs, walked_instead.walks), (0, 1));
+    assert_eq!(walked_instead.datasets, walked);
+
+    // A missing dataset is an error that names it.
+    let missing = pool.ds("t/nonexistent");
+    let err = zfs.user_props_recursive(&missing).unwrap_err();
+    assert!(err.to_string().contains(missing.as_str()), "{err}");
 }

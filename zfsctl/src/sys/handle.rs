@@ -117,6 +117,39 @@ impl Libzfs {
         unsafe { (self.lib.core.lzc_send)(snap.as_ptr(), from, fd.as_raw_fd(), 0) }
     }
 
+    /// `lzc_channel_program_nosync`: the errno value it returned (0 on
+    /// success) and its output nvlist read into Rust, empty when it gave
+    /// none. `None` when libzfs_core lacks the function.
+    pub(crate) fn channel_program_nosync(
+        &self,
+        pool: &CStr,
+        program: &CStr,
+        limits: (u64, u64),
+        args: &NvList<'_>,
+    ) -> Option<(c_int, Vec<(String, NvValue)>)> {
+        let run = self.lib.channel_program_nosync?;
+        let (instructions, memory) = limits;
+        let mut out: *mut RawNvList = ptr::null_mut();
+        // SAFETY: NUL-terminated pool name and program, a live argument
+        // nvlist the call only reads, and a writable out pointer that the
+        // call leaves NULL or sets to an nvlist the caller then owns.
+        let rc = unsafe {
+            run(
+                pool.as_ptr(),
+                program.as_ptr(),
+                instructions,
+                memory,
+                args.as_ptr(),
+                &mut out,
+            )
+        };
+        let output = NonNull::new(out).map(|raw| NvList {
+            lib: &self.lib,
+            raw,
+        });
+        Some((rc, output.map(|list| list.values()).unwrap_or_default()))
+    }
+
     /// `lzc_receive`; returns an errno value, 0 on success.
     pub(crate) fn receive(&self, snap: &CStr, force: bool, fd: BorrowedFd<'_>) -> c_int {
         let (force, raw) = (boolean(force), B_FALSE);
@@ -354,6 +387,45 @@ fn lookup_string(lib: &Library, list: *mut RawNvList, key: &CStr) -> String {
     }
 }
 
+/// A value of an nvlist copied into Rust: a string, a nested nvlist, or a
+/// pair of any other type, which is not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum NvValue {
+    String(String),
+    List(Vec<(String, NvValue)>),
+    Other,
+}
+
+/// Copies every pair of `list`, in order, nested nvlists included.
+fn read_pairs(lib: &Library, list: *mut RawNvList) -> Vec<(String, NvValue)> {
+    let mut out = Vec::new();
+    let mut pair: *mut RawNvPair = ptr::null_mut();
+    loop {
+        // SAFETY: `list` is live; `pair` is NULL or the previous pair of it.
+        pair = unsafe { (lib.nv.nvlist_next_nvpair)(list, pair) };
+        if pair.is_null() {
+            return out;
+        }
+        // SAFETY: `pair` is a live pair of `list`.
+        let name = copy_c_str(unsafe { (lib.nv.nvpair_name)(pair) });
+        out.push((name, read_value(lib, pair)));
+    }
+}
+
+fn read_value(lib: &Library, pair: *mut RawNvPair) -> NvValue {
+    let mut text: *const c_char = ptr::null();
+    // SAFETY: `pair` is live; the call fails without writing on a type mismatch.
+    if unsafe { (lib.nv.nvpair_value_string)(pair, &mut text) } == 0 {
+        return NvValue::String(copy_c_str(text));
+    }
+    let mut inner: *mut RawNvList = ptr::null_mut();
+    // SAFETY: as above; the nested list belongs to the pair and is only read.
+    if unsafe { (lib.nv.nvpair_value_nvlist)(pair, &mut inner) } == 0 && !inner.is_null() {
+        return NvValue::List(read_pairs(lib, inner));
+    }
+    NvValue::Other
+}
+
 /// An owned `nvlist_t` of unique names, freed on drop.
 pub(crate) struct NvList<'l> {
     lib: &'l Library,
@@ -376,6 +448,11 @@ impl<'l> NvList<'l> {
     pub(crate) fn add_string(&mut self, name: &CString, value: &CString) -> c_int {
         // SAFETY: live list; both strings are NUL-terminated and copied by the call.
         unsafe { (self.lib.nv.nvlist_add_string)(self.raw.as_ptr(), name.as_ptr(), value.as_ptr()) }
+    }
+
+    /// Every pair, copied into Rust.
+    pub(crate) fn values(&self) -> Vec<(String, NvValue)> {
+        read_pairs(self.lib, self.raw.as_ptr())
     }
 
     fn as_ptr(&self) -> *mut RawNvList {

@@ -155,6 +155,7 @@ fn_table!(NvFns {
     nvlist_next_nvpair: unsafe extern "C" fn(*mut RawNvList, *mut RawNvPair) -> *mut RawNvPair,
     nvpair_name: unsafe extern "C" fn(*mut RawNvPair) -> *const c_char,
     nvpair_value_nvlist: unsafe extern "C" fn(*mut RawNvPair, *mut *mut RawNvList) -> c_int,
+    nvpair_value_string: unsafe extern "C" fn(*mut RawNvPair, *mut *const c_char) -> c_int,
 });
 
 fn_table!(CoreFns {
@@ -165,6 +166,17 @@ fn_table!(CoreFns {
         *const c_char, *mut RawNvList, *const c_char, c_int, c_int, c_int,
     ) -> c_int,
 });
+
+/// `lzc_channel_program_nosync`: pool, program, instruction limit, memory
+/// limit, argument nvlist, out pointer for the result nvlist.
+pub(crate) type ChannelProgramFn = unsafe extern "C" fn(
+    *const c_char,
+    *const c_char,
+    u64,
+    u64,
+    *mut RawNvList,
+    *mut *mut RawNvList,
+) -> c_int;
 
 /// `zfs_iter_filesystems_v2` (2.2 and later) or `zfs_iter_filesystems`.
 #[derive(Clone, Copy)]
@@ -187,6 +199,8 @@ pub(crate) struct Library {
     pub(crate) core: CoreFns,
     pub(crate) iter_filesystems: IterFilesystems,
     pub(crate) iter_snapshots: IterSnapshots,
+    /// Optional: a libzfs_core without it still loads.
+    pub(crate) channel_program_nosync: Option<ChannelProgramFn>,
     pub(crate) soname: String,
     _libs: [DlLibrary; 3],
 }
@@ -207,12 +221,19 @@ impl Library {
         let core = CoreFns::resolve(&core_lib, &core_soname)?;
         let iter_filesystems = resolve_iter_filesystems(&zfs_lib, &soname)?;
         let iter_snapshots = resolve_iter_snapshots(&zfs_lib, &soname)?;
+        // SAFETY: `ChannelProgramFn` is the prototype of
+        // lzc_channel_program_nosync in libzfs_core.h 2.1 to 2.3.
+        let channel_program_nosync = unsafe {
+            symbol::<ChannelProgramFn>(&core_lib, &core_soname, "lzc_channel_program_nosync")
+        }
+        .ok();
         Ok(Self {
             zfs,
             nv,
             core,
             iter_filesystems,
             iter_snapshots,
+            channel_program_nosync,
             soname,
             _libs: [zfs_lib, nv_lib, core_lib],
         })

@@ -3,7 +3,8 @@
 //! Contract kept by this layer for the safe layer above it:
 //!
 //! - `libzfs`, `libnvpair` and `libzfs_core` are opened at run time by soname;
-//!   a missing library or symbol is a [`LoadError`], never a crash.
+//!   a missing library or symbol is a [`LoadError`], never a crash, except
+//!   `lzc_channel_program_nosync`, which is optional.
 //! - Only opaque pointers cross the boundary; no C structure is laid out here
 //!   except `renameflags_t`, a single `unsigned int` of bit fields.
 //! - Property numbers are never compiled in; they are looked up by name.
@@ -16,7 +17,7 @@
 mod handle;
 mod library;
 
-pub(crate) use handle::{Libzfs, NvList, UserPropEntry, ZfsHandle};
+pub(crate) use handle::{Libzfs, NvList, NvValue, UserPropEntry, ZfsHandle};
 pub use library::{LIBNVPAIR_SONAMES, LIBZFS_CORE_SONAMES, LIBZFS_SONAMES, LoadError};
 pub(crate) use library::{Library, RenameFlags};
 
