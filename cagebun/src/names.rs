@@ -207,21 +207,35 @@ validated_name!(
 );
 
 fn check_interface(value: &str) -> Result<(), NameError> {
-    const KIND: &str = "interface name";
-    let mut chars = value.chars();
-    let first_ok = matches!(chars.next(), Some(c) if c.is_ascii_lowercase());
-    let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
-    if value.len() > 15 {
-        return refuse(KIND, value, "longer than 15 bytes");
+    check_word(
+        "interface name",
+        value,
+        Some(15),
+        |c| c.is_ascii_lowercase(),
+        |c| c.is_ascii_alphanumeric() || c == '_' || c == '.',
+        "expected a lower-case letter, then letters, digits, '_' or '.'",
+    )
+}
+
+/// Checks a one-word name: at most `max_len` bytes, a first character that
+/// `first` accepts and further characters that `rest` accepts; refuses with
+/// `expected` otherwise.
+fn check_word(
+    kind: &'static str,
+    value: &str,
+    max_len: Option<usize>,
+    first: fn(char) -> bool,
+    rest: fn(char) -> bool,
+    expected: &str,
+) -> Result<(), NameError> {
+    if let Some(max) = max_len.filter(|max| value.len() > *max) {
+        return refuse(kind, value, format!("longer than {max} bytes"));
     }
-    if first_ok && rest_ok {
+    let mut chars = value.chars();
+    if chars.next().is_some_and(first) && chars.all(rest) {
         Ok(())
     } else {
-        refuse(
-            KIND,
-            value,
-            "expected a lower-case letter, then letters, digits, '_' or '.'",
-        )
+        refuse(kind, value, expected)
     }
 }
 
@@ -271,22 +285,14 @@ validated_name!(
 );
 
 fn check_account(value: &str) -> Result<(), NameError> {
-    const KIND: &str = "user or group name";
-    let mut chars = value.chars();
-    let first_ok = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_');
-    let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    if value.len() > 32 {
-        return refuse(KIND, value, "longer than 32 bytes");
-    }
-    if first_ok && rest_ok {
-        Ok(())
-    } else {
-        refuse(
-            KIND,
-            value,
-            "expected a letter or '_', then letters, digits, '_', '-' or '.'",
-        )
-    }
+    check_word(
+        "user or group name",
+        value,
+        Some(32),
+        |c| c.is_ascii_alphabetic() || c == '_',
+        |c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'),
+        "expected a letter or '_', then letters, digits, '_', '-' or '.'",
+    )
 }
 
 validated_name!(
@@ -298,19 +304,14 @@ validated_name!(
 );
 
 fn check_package(value: &str) -> Result<(), NameError> {
-    const KIND: &str = "package name";
-    let mut chars = value.chars();
-    let first_ok = matches!(chars.next(), Some(c) if c.is_ascii_alphanumeric());
-    let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '+'));
-    if first_ok && rest_ok {
-        Ok(())
-    } else {
-        refuse(
-            KIND,
-            value,
-            "expected letters, digits, '_', '-', '.' or '+', not starting with a sign",
-        )
-    }
+    check_word(
+        "package name",
+        value,
+        None,
+        |c| c.is_ascii_alphanumeric(),
+        |c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '+'),
+        "expected letters, digits, '_', '-', '.' or '+', not starting with a sign",
+    )
 }
 
 validated_name!(
