@@ -235,7 +235,7 @@ fn amd64_sh(osversion: u32) -> Vec<u8> {
 }
 
 #[test]
-fn b22_thirteen_two_root_gets_its_own_abi_not_the_hosts() {
+fn thirteen_two_root_gets_its_own_abi_not_the_hosts() {
     let dir = make_root(
         Some("13.2-RELEASE-p4"),
         Some(&amd64_sh(1_302_001)),
